@@ -1,0 +1,132 @@
+"""What each `threadline` subcommand does, as async functions over one engine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.server import create_web_app
+from core import schema
+from core.config import Settings
+from core.db import create_engine, create_sessionmaker
+from core.directory_file import parse_directory, render_directory
+from core.errors import ValidationError
+from core.services import directory as directory_service
+from core.services.export import export_tickets, parse_format
+from core.services.loading import org_by_slug
+from core.services.queries import TicketFilter
+from core.stages import parse_stage
+
+log = logging.getLogger("threadline")
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if args.command == "db":
+            await schema.upgrade(engine)
+            print(f"database is at revision {schema.head_revision()}")
+            return 0
+        await ensure_schema(engine, settings)
+        match args.command:
+            case "serve":
+                return await serve(engine, settings, args)
+            case "directory" if args.directory_command == "import":
+                return await import_directory(engine, args.file)
+            case "directory":
+                return await export_directory(engine)
+            case "tickets":
+                return await export_ticket_file(engine, args)
+        raise AssertionError(f"unhandled command {args.command}")
+    finally:
+        await engine.dispose()
+
+
+async def ensure_schema(engine: AsyncEngine, settings: Settings) -> None:
+    """Self-upgrade the embedded SQLite database; refuse to run a server database behind."""
+    if settings.is_sqlite:
+        await schema.upgrade(engine)
+        return
+    current = await schema.current_revision(engine)
+    if current != schema.head_revision():
+        raise ValidationError(
+            f"The database schema is at revision {current or 'none'} but this version needs "
+            f"{schema.head_revision()}. Run `{schema.UPGRADE_COMMAND}` first."
+        )
+
+
+async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespace) -> int:
+    app = create_web_app(engine)
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("threadline serving on http://%s:%s (database: %s)", host, port, _safe_url(settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await runner.cleanup()
+    return 0
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _read_input(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValidationError(f"Cannot read {file}: {err}") from None
+
+
+async def import_directory(engine: AsyncEngine, file: str) -> int:
+    text = await asyncio.to_thread(_read_input, file)
+    directory = parse_directory(text)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        report = await directory_service.import_directory(session, directory)
+    print(report.summary())
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+async def export_directory(engine: AsyncEngine) -> int:
+    async with create_sessionmaker(engine)() as session:
+        directory = await directory_service.export_directory(session)
+    sys.stdout.write(render_directory(directory))
+    return 0
+
+
+async def export_ticket_file(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    async with create_sessionmaker(engine)() as session:
+        requester_org_id = (await org_by_slug(session, args.org)).id if args.org else None
+        filters = TicketFilter(
+            stages=[parse_stage(args.stage)] if args.stage else [],
+            requester_org_id=requester_org_id,
+            since=args.since,
+        )
+        async for piece in export_tickets(
+            session, viewer=None, format=parse_format(args.format), filters=filters
+        ):
+            sys.stdout.write(piece)
+    return 0

@@ -1,0 +1,44 @@
+"""Runtime configuration: the one place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///threadline.db"
+
+
+class Settings(BaseSettings):
+    """Environment variables of SPEC §5. Secrets are `SecretStr` so they never reach a log."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_CLIENT_SECRET"
+    )
+    slack_state_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_STATE_SECRET"
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+
+    host: str = Field(default="0.0.0.0", validation_alias="THREADLINE_HOST")  # noqa: S104
+    port: int = Field(default=3000, ge=0, le=65535, validation_alias="THREADLINE_PORT")
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        """SQLite gets the embedded treatment: self-upgrade on start, one in-process worker."""
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def is_default_database(self) -> bool:
+        return self.database_url == DEFAULT_DATABASE_URL

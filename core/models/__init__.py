@@ -1,0 +1,49 @@
+"""The persistent model. Importing this package registers every table on `Base.metadata`."""
+
+from core.models.audit import AuditEntry
+from core.models.base import Base, utcnow
+from core.models.directory import NotifyMode, Organization, OrgEmailDomain, OrgKind, Role, User
+from core.models.messages import Message, Reaction
+from core.models.outbox import Notification, OutboxMessage, OutboxStatus, ProcessedEvent
+from core.models.tickets import (
+    Attachment,
+    LinkKind,
+    Severity,
+    SourceChannel,
+    Subtype,
+    Ticket,
+    TicketInvolvedOrg,
+    TicketLink,
+    TicketReporter,
+    TicketSubscriber,
+    TicketTag,
+)
+
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "LinkKind",
+    "Message",
+    "Notification",
+    "NotifyMode",
+    "OrgEmailDomain",
+    "OrgKind",
+    "Organization",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessedEvent",
+    "Reaction",
+    "Role",
+    "Severity",
+    "SourceChannel",
+    "Subtype",
+    "Ticket",
+    "TicketInvolvedOrg",
+    "TicketLink",
+    "TicketReporter",
+    "TicketSubscriber",
+    "TicketTag",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,307 @@
+"""Turns a ticket event into notification-center rows and outbox rows (SPEC §3).
+
+The recipient table is data (`RECIPIENTS`), so each row of SPEC §3 maps to one entry.
+Everything is inserted in the caller's transaction: a change and its notifications commit
+or roll back together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import (
+    Message,
+    Notification,
+    NotifyMode,
+    Organization,
+    OutboxMessage,
+    Ticket,
+    TicketSubscriber,
+    User,
+    utcnow,
+)
+
+DESCRIPTION_EXCERPT = 280
+ACTIVITY_PREVIEW = 280
+
+
+class EventKind(StrEnum):
+    CREATED = "ticket.created"
+    ASSIGNED = "ticket.assigned"
+    STAGE_CHANGED = "ticket.stage_changed"
+    ESCALATED = "ticket.escalated"
+    DEESCALATED = "ticket.deescalated"
+    MESSAGE = "message.posted"
+    REPLY = "message.replied"
+    REACTION = "message.reacted"
+    ACKNOWLEDGED = "message.acknowledged"
+    NOTE = "note.posted"
+
+
+# Events whose content already appears in the actor's own org thread: that org gets DMs per
+# its notify mode, but no extra channel post about what it just said.
+CONVERSATION_EVENTS = frozenset(
+    {EventKind.MESSAGE, EventKind.REPLY, EventKind.REACTION, EventKind.NOTE}
+)
+
+
+class OutboxKind(StrEnum):
+    NOTIFY_CHANNEL = "notify.channel"
+    NOTIFY_DM = "notify.dm"
+    ESCALATION_FEED = "escalation.feed"
+
+
+@dataclass(frozen=True)
+class Recipients:
+    org_ids: frozenset[int] = frozenset()
+    user_ids: frozenset[int] = frozenset()
+    escalations_feed: bool = False
+
+
+def _ids(*values: int | None) -> frozenset[int]:
+    return frozenset(v for v in values if v is not None)
+
+
+def _conversation(ticket: Ticket, message: Message | None) -> Recipients:
+    if message is not None and message.is_internal:
+        return Recipients(org_ids=_ids(message.author_org_id))
+    return Recipients(org_ids=frozenset(ticket.involved_org_ids))
+
+
+RecipientRule = Callable[[Ticket, Message | None], Recipients]
+
+RECIPIENTS: MappingProxyType[EventKind, RecipientRule] = MappingProxyType(
+    {
+        EventKind.CREATED: lambda t, _m: Recipients(
+            org_ids=_ids(t.assigned_org_id), user_ids=_ids(t.owner_id)
+        ),
+        EventKind.ASSIGNED: lambda t, _m: Recipients(user_ids=_ids(t.owner_id)),
+        EventKind.STAGE_CHANGED: lambda t, _m: Recipients(org_ids=_ids(t.requester_org_id)),
+        EventKind.ESCALATED: lambda t, _m: Recipients(
+            org_ids=_ids(t.assigned_org_id), escalations_feed=True
+        ),
+        EventKind.DEESCALATED: lambda t, _m: Recipients(
+            org_ids=_ids(t.assigned_org_id, t.requester_org_id)
+        ),
+        EventKind.MESSAGE: _conversation,
+        EventKind.REPLY: _conversation,
+        EventKind.REACTION: _conversation,
+        EventKind.NOTE: _conversation,
+        EventKind.ACKNOWLEDGED: lambda _t, m: Recipients(
+            org_ids=_ids(m.author_org_id if m else None)
+        ),
+    }
+)
+
+
+@dataclass
+class _Rows:
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _excerpt(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def snapshot(
+    kind: EventKind,
+    event_id: str,
+    ticket: Ticket,
+    actor: User,
+    activity: str,
+    now: datetime,
+    *,
+    internal: bool,
+) -> dict[str, Any]:
+    """What every notification about this event shows (SPEC §3), frozen at event time."""
+    return {
+        "event": kind.value,
+        "event_id": event_id,
+        "ticket_id": ticket.id,
+        "display_id": ticket.display_id,
+        "title": ticket.title,
+        "description_excerpt": _excerpt(ticket.description, DESCRIPTION_EXCERPT),
+        "stage": ticket.stage,
+        "severity": ticket.severity,
+        "assigned_org": ticket.assigned_org.name,
+        "owner": ticket.owner.name if ticket.owner else None,
+        "activity": _excerpt(activity, ACTIVITY_PREVIEW),
+        "actor": actor.name,
+        "actor_id": actor.id,
+        "actor_org": actor.org.name,
+        "internal": internal,
+        "occurred_at": now.isoformat(),
+    }
+
+
+async def emit(
+    session: AsyncSession,
+    *,
+    kind: EventKind,
+    ticket: Ticket,
+    actor: User,
+    activity: str,
+    message: Message | None = None,
+) -> str:
+    """Record the event for every recipient of SPEC §3; returns the event id.
+
+    `ticket` must have `assigned_org`, `owner` and `involved` loaded and reflect the change.
+    """
+    recipients = RECIPIENTS[kind](ticket, message)
+    stray = recipients.org_ids - ticket.involved_org_ids
+    if stray:  # a routing bug must never leak a ticket to an uninvolved org
+        raise RuntimeError(f"{kind} would notify orgs {sorted(stray)} not involved in {ticket}")
+
+    event_id = str(uuid.uuid4())
+    now = utcnow()
+    internal_only = message is not None and message.is_internal
+    payload = snapshot(kind, event_id, ticket, actor, activity, now, internal=internal_only)
+    direct = recipients.user_ids
+    if not internal_only:  # subscribers asked for every public update
+        direct |= await _subscribers(session, ticket.id)
+    orgs = await _load_orgs(session, recipients.org_ids | {ticket.assigned_org_id})
+    members = await _load_members(session, recipients.org_ids, direct)
+    rows = _Rows()
+
+    notified: set[int] = set()
+    for user in members:
+        if user.id == actor.id or user.id in notified:
+            continue
+        if user.org_id not in ticket.involved_org_ids:
+            continue
+        notified.add(user.id)
+        rows.notifications.append(
+            {
+                "user_id": user.id,
+                "ticket_id": ticket.id,
+                "event_id": event_id,
+                "event": kind.value,
+                "summary": payload["activity"],
+                "payload": payload,
+                "created_at": now,
+            }
+        )
+
+    dm_users = [
+        u
+        for u in members
+        if u.id in notified
+        and u.has_slack_identity
+        and (u.id in direct or _org_notify(orgs, u) != NotifyMode.CHANNEL)
+    ]
+    for user in dm_users:
+        rows.outbox.append(_dm_row(event_id, ticket, user, payload, now))
+
+    for org_id in sorted(recipients.org_ids):
+        org = orgs[org_id]
+        if org.notify == NotifyMode.DM or not (org.slack_team and org.ticket_channel):
+            continue
+        if kind in CONVERSATION_EVENTS and org_id == actor.org_id:
+            continue
+        rows.outbox.append(
+            _channel_row(
+                OutboxKind.NOTIFY_CHANNEL, event_id, ticket, org, org.ticket_channel, payload, now
+            )
+        )
+
+    if recipients.escalations_feed:
+        platform = orgs[ticket.assigned_org_id]
+        if platform.slack_team and platform.escalations_channel:
+            rows.outbox.append(
+                _channel_row(
+                    OutboxKind.ESCALATION_FEED,
+                    event_id,
+                    ticket,
+                    platform,
+                    platform.escalations_channel,
+                    payload,
+                    now,
+                )
+            )
+
+    if rows.notifications:
+        await session.execute(insert(Notification), rows.notifications)
+    if rows.outbox:
+        await session.execute(insert(OutboxMessage), rows.outbox)
+    return event_id
+
+
+def _dm_row(
+    event_id: str, ticket: Ticket, user: User, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "kind": OutboxKind.NOTIFY_DM.value,
+        "dedupe_key": f"{event_id}:dm:{user.id}",
+        "event_id": event_id,
+        "ticket_id": ticket.id,
+        "org_id": user.org_id,
+        "user_id": user.id,
+        "slack_team": user.slack_team,
+        "slack_user": user.slack_user,
+        "bucket": f"{user.slack_team}:dm:{user.slack_user}",
+        "payload": payload,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _channel_row(
+    kind: OutboxKind,
+    event_id: str,
+    ticket: Ticket,
+    org: Organization,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "dedupe_key": f"{event_id}:{kind.value}:{org.id}",
+        "event_id": event_id,
+        "ticket_id": ticket.id,
+        "org_id": org.id,
+        "slack_team": org.slack_team,
+        "slack_channel": channel,
+        "bucket": f"{org.slack_team}:{channel}",
+        "payload": payload,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _org_notify(orgs: dict[int, Organization], user: User) -> str:
+    org = orgs.get(user.org_id)
+    return org.notify if org is not None else NotifyMode.CHANNEL
+
+
+async def _subscribers(session: AsyncSession, ticket_id: int) -> frozenset[int]:
+    rows = await session.scalars(
+        select(TicketSubscriber.user_id).where(TicketSubscriber.ticket_id == ticket_id)
+    )
+    return frozenset(rows)
+
+
+async def _load_orgs(session: AsyncSession, org_ids: Iterable[int]) -> dict[int, Organization]:
+    ids = set(org_ids)
+    result = await session.scalars(select(Organization).where(Organization.id.in_(ids)))
+    return {org.id: org for org in result}
+
+
+async def _load_members(
+    session: AsyncSession, org_ids: frozenset[int], user_ids: frozenset[int]
+) -> list[User]:
+    if not org_ids and not user_ids:
+        return []
+    condition = User.org_id.in_(org_ids) | User.id.in_(user_ids)
+    return list(await session.scalars(select(User).where(condition).order_by(User.id)))

@@ -1,0 +1,109 @@
+"""Loading tickets, messages and users the way every service needs them."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from core import permissions
+from core.errors import NotFound, ValidationError
+from core.models import Message, Organization, OrgKind, Ticket, User
+from core.models.tickets import DISPLAY_ID_PREFIX
+
+_DISPLAY_ID = re.compile(r"^\s*(?:TKT-?)?(\d{1,18})\s*$", re.IGNORECASE)
+
+TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
+    joinedload(Ticket.owner),
+    joinedload(Ticket.assigned_org),
+    joinedload(Ticket.requester_org),
+    joinedload(Ticket.escalated_from_org),
+    selectinload(Ticket.involved),
+    selectinload(Ticket.tag_rows),
+)
+
+
+def parse_ticket_ref(ref: str | int) -> int:
+    """Accept `TKT-12`, `tkt12`, `12` or an int; anything else names the expected form."""
+    if isinstance(ref, int):
+        return ref
+    match = _DISPLAY_ID.match(ref)
+    if not match:
+        raise ValidationError(
+            f"'{ref}' is not a ticket id. Use the form {DISPLAY_ID_PREFIX}123.", field="ticket"
+        )
+    return int(match.group(1))
+
+
+async def load_ticket(
+    session: AsyncSession, *, actor: User, ticket: str | int, for_update: bool = False
+) -> Ticket:
+    """The ticket if `actor` may see it, else `NotFound` (never revealing that it exists).
+
+    `for_update` row-locks the ticket on PostgreSQL so concurrent changes serialize.
+    """
+    ticket_id = parse_ticket_ref(ticket)
+    query = select(Ticket).where(Ticket.id == ticket_id).options(*TICKET_LOAD_OPTIONS)
+    if for_update:
+        query = query.with_for_update(of=Ticket)
+    row = (await session.scalars(query)).unique().one_or_none()
+    if row is None:
+        raise NotFound(
+            f"{DISPLAY_ID_PREFIX}{ticket_id} was not found, or you have no access to it."
+        )
+    permissions.require_view(actor, row)
+    return row
+
+
+async def load_message(
+    session: AsyncSession, *, actor: User, message_id: int, for_update: bool = False
+) -> tuple[Message, Ticket]:
+    """A message and its ticket, if the actor may see both (internal notes: own org only)."""
+    message = await session.get(Message, message_id)
+    if message is None:
+        raise NotFound("That message was not found, or you have no access to it.")
+    ticket = await load_ticket(
+        session, actor=actor, ticket=message.ticket_id, for_update=for_update
+    )
+    if not permissions.can_see_message(actor, message):
+        raise NotFound("That message was not found, or you have no access to it.")
+    return message, ticket
+
+
+async def platform_org(session: AsyncSession) -> Organization:
+    platform = await session.scalar(
+        select(Organization).where(Organization.kind == OrgKind.PLATFORM)
+    )
+    if platform is None:
+        raise NotFound(
+            "No platform organization is configured. Import a directory file with one org "
+            "of kind `platform` (`threadline directory import FILE`)."
+        )
+    return platform
+
+
+async def org_by_slug(session: AsyncSession, slug: str) -> Organization:
+    org = await session.scalar(
+        select(Organization)
+        .where(Organization.slug == slug.strip().lower())
+        .options(joinedload(Organization.parent))
+    )
+    if org is None:
+        raise NotFound(f"There is no organization '{slug}'. Check the slug in the directory.")
+    return org
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User:
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"There is no user with e-mail '{email}'. Add them to the directory.")
+    return user
+
+
+async def user_by_slack(session: AsyncSession, *, team: str, user: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.slack_team == team, User.slack_user == user)
+    )

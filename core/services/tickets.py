@@ -1,0 +1,265 @@
+"""Creating tickets and changing their core attributes: owner, stage, severity, fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit, permissions, routing, stages
+from core.errors import ValidationError
+from core.models import (
+    Organization,
+    SourceChannel,
+    Ticket,
+    TicketInvolvedOrg,
+    TicketReporter,
+    TicketTag,
+    User,
+    utcnow,
+)
+from core.models.tickets import Severity, Subtype
+from core.notifications import EventKind, emit
+from core.services.assignment import least_loaded_rep, mark_assigned
+from core.services.loading import load_ticket, platform_org
+from core.stages import CLOSED_STAGES, Stage
+from core.validation import (
+    clean_description,
+    clean_optional_text,
+    clean_tags,
+    clean_title,
+    parse_severity,
+    parse_subtype,
+)
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    severity: str | Severity = Severity.MEDIUM,
+    for_org: Organization | None = None,
+    part: str | None = None,
+    group: str | None = None,
+    tags: Iterable[str] = (),
+    subtype: str | Subtype | None = None,
+    source: SourceChannel = SourceChannel.SLACK,
+    target_close_date: date | None = None,
+    custom_attributes: dict[str, Any] | None = None,
+) -> Ticket:
+    """File a ticket for `for_org` (default: the actor's org), routed and auto-assigned."""
+    requester = for_org or actor.org
+    permissions.require_file_for(actor, requester)
+    title = clean_title(title)
+    description = clean_description(description)
+    severity = parse_severity(severity)
+    subtype = parse_subtype(subtype)
+    tag_list = clean_tags(tags)
+    if custom_attributes is not None and not isinstance(custom_attributes, dict):
+        raise ValidationError("Custom attributes must be a JSON object.", field="custom_attributes")
+
+    platform = await platform_org(session)
+    assigned = await session.get_one(
+        Organization, routing.assigned_org_id_for(requester, platform.id)
+    )
+    owner = await least_loaded_rep(session, assigned)
+    now = utcnow()
+    ticket = Ticket(
+        title=title,
+        description=description,
+        severity=severity,
+        stage=stages.INITIAL_STAGE,
+        part=clean_optional_text(part, field="part", limit=100),
+        group_name=clean_optional_text(group, field="group", limit=100),
+        requester_org_id=requester.id,
+        assigned_org_id=assigned.id,
+        created_by_id=actor.id,
+        modified_by_id=actor.id,
+        owner_id=owner.id if owner else None,
+        source_channel=source,
+        subtype=subtype,
+        target_close_date=target_close_date,
+        custom_attributes=custom_attributes or {},
+        created_at=now,
+        modified_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+
+    involved = [{"ticket_id": ticket.id, "org_id": requester.id, "added_at": now}]
+    if assigned.id != requester.id:
+        involved.append({"ticket_id": ticket.id, "org_id": assigned.id, "added_at": now})
+    await session.execute(insert(TicketInvolvedOrg), involved)
+    await session.execute(insert(TicketReporter), [{"ticket_id": ticket.id, "user_id": actor.id}])
+    if tag_list:
+        await session.execute(
+            insert(TicketTag), [{"ticket_id": ticket.id, "tag": t} for t in tag_list]
+        )
+    if owner is not None:
+        mark_assigned(owner)
+    await session.refresh(
+        ticket, ["involved", "tag_rows", "owner", "assigned_org", "requester_org"]
+    )
+
+    audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title)
+    await emit(
+        session,
+        kind=EventKind.CREATED,
+        ticket=ticket,
+        actor=actor,
+        activity=f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}",
+    )
+    return ticket
+
+
+async def assign(
+    session: AsyncSession, *, actor: User, ticket: str | int, assignee: User | None
+) -> Ticket:
+    """Set or clear the owner; the owner must belong to the assigned org."""
+    row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
+    permissions.require_triage(actor, row, "change the owner")
+    if assignee is not None and assignee.org_id != row.assigned_org_id:
+        raise ValidationError(
+            f"{assignee.name} is not in {row.assigned_org.name}, which {row.display_id} is "
+            f"assigned to. Pick someone from {row.assigned_org.name}.",
+            field="owner",
+        )
+    if (assignee.id if assignee else None) == row.owner_id:
+        return row
+    old_owner = row.owner
+    row.owner_id = assignee.id if assignee else None
+    row.owner = assignee
+    if assignee is not None:
+        mark_assigned(assignee)
+    audit.record(
+        session,
+        ticket=row,
+        actor=actor,
+        action="assigned",
+        field="owner",
+        old=old_owner.email if old_owner else None,
+        new=assignee.email if assignee else None,
+    )
+    if assignee is not None:
+        await emit(
+            session,
+            kind=EventKind.ASSIGNED,
+            ticket=row,
+            actor=actor,
+            activity=f"{actor.name} assigned {row.display_id} to {assignee.name}",
+        )
+    return row
+
+
+async def change_stage(
+    session: AsyncSession, *, actor: User, ticket: str | int, stage: str | Stage
+) -> Ticket:
+    """Move along the transition table; refusals list the stages that are allowed."""
+    target = stage if isinstance(stage, Stage) else stages.parse_stage(stage)
+    row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
+    permissions.require_change_stage(actor, row, target)
+    current = row.stage_enum
+    stages.check_transition(current, target)
+    row.stage = target
+    if target in CLOSED_STAGES:
+        row.closed_at = utcnow()
+    elif current in CLOSED_STAGES:
+        row.closed_at = None
+    audit.record(
+        session,
+        ticket=row,
+        actor=actor,
+        action="stage_changed",
+        field="stage",
+        old=current,
+        new=target,
+    )
+    await emit(
+        session,
+        kind=EventKind.STAGE_CHANGED,
+        ticket=row,
+        actor=actor,
+        activity=f"{actor.name} moved {row.display_id} from {current.label} to {target.label}",
+    )
+    return row
+
+
+async def set_severity(
+    session: AsyncSession, *, actor: User, ticket: str | int, severity: str | Severity
+) -> Ticket:
+    level = parse_severity(severity)
+    row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
+    permissions.require_triage(actor, row, "change the severity")
+    if row.severity == level:
+        return row
+    audit.record(
+        session,
+        ticket=row,
+        actor=actor,
+        action="severity_changed",
+        field="severity",
+        old=row.severity,
+        new=level,
+    )
+    row.severity = level
+    return row
+
+
+_EDITABLE_FIELDS = {"part": 100, "group_name": 100}
+
+
+async def update_fields(
+    session: AsyncSession,
+    *,
+    actor: User,
+    ticket: str | int,
+    title: str | None = None,
+    description: str | None = None,
+    part: str | None = None,
+    group: str | None = None,
+    subtype: str | Subtype | None = None,
+    target_close_date: date | None = None,
+    custom_attributes: dict[str, Any] | None = None,
+) -> Ticket:
+    """Edit descriptive fields (triagers of the assigned org); only given fields change."""
+    row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
+    permissions.require_triage(actor, row, "edit the ticket's fields")
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = clean_title(title)
+    if description is not None:
+        changes["description"] = clean_description(description)
+    if part is not None:
+        changes["part"] = clean_optional_text(part, field="part", limit=100)
+    if group is not None:
+        changes["group_name"] = clean_optional_text(group, field="group", limit=100)
+    if subtype is not None:
+        changes["subtype"] = parse_subtype(subtype)
+    if target_close_date is not None:
+        changes["target_close_date"] = target_close_date
+    if custom_attributes is not None:
+        if not isinstance(custom_attributes, dict):
+            raise ValidationError(
+                "Custom attributes must be a JSON object.", field="custom_attributes"
+            )
+        changes["custom_attributes"] = custom_attributes
+    for field, value in changes.items():
+        old = getattr(row, field)
+        if old == value:
+            continue
+        audit.record(
+            session,
+            ticket=row,
+            actor=actor,
+            action="field_changed",
+            field=field,
+            old=old,
+            new=value,
+        )
+        setattr(row, field, value)
+    return row

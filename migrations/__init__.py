@@ -1,0 +1,1 @@
+"""Alembic migration scripts (one linear history); driven by `core.schema`."""

@@ -1,0 +1,164 @@
+"""conversations.*, users.*, team.info and auth.test: who and where, per calling team.
+
+Every lookup is made as the calling workspace sees Slack: a Slack Connect channel is one id
+visible to several teams, a user of another team is visible only through a shared channel
+(or as `add_user(visible_to=...)` says), and e-mail addresses appear in users.info only
+when `users:read.email` is granted.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ..context import CallContext, SlackError
+from ..records import User
+
+DEFAULT_PAGE = 100
+
+
+def paginate(ctx: CallContext, items: list[Any]) -> tuple[list[Any], str]:
+    """Slack cursor pagination: (page, next_cursor); the cursor is opaque to clients."""
+    cursor = ctx.str_arg("cursor")
+    try:
+        start = (
+            int(base64.urlsafe_b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        )
+        limit = int(ctx.arg("limit") or DEFAULT_PAGE)
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    if limit < 1:
+        raise SlackError("invalid_limit")
+    end = start + limit
+    next_cursor = (
+        base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+    )
+    return items[start:end], next_cursor
+
+
+def _visible_user(ctx: CallContext, user_id: str | None) -> User:
+    user = ctx.state.users.get(user_id or "")
+    if user is None:
+        raise SlackError("user_not_found")
+    if not ctx.state.user_visible(user, ctx.bot_team.id):
+        raise SlackError("user_not_visible")
+    return user
+
+
+def auth_test(ctx: CallContext) -> dict[str, Any]:
+    team = ctx.bot_team
+    return {
+        "url": f"https://{team.domain}.slack.com/",
+        "team": team.name,
+        "user": "threadline",
+        "team_id": team.id,
+        "user_id": team.bot_user_id,
+        "bot_id": team.bot_id,
+        "app_id": team.app_id,
+        "enterprise_id": team.enterprise_id,
+        "is_enterprise_install": False,
+    }
+
+
+def conversations_open(ctx: CallContext) -> dict[str, Any]:
+    team = ctx.bot_team
+    if ctx.arg("channel") is not None:
+        channel = ctx.channel()
+        return {"channel": {"id": channel.id}, "no_op": True, "already_open": True}
+    users = [u for u in (ctx.str_arg("users") or "").split(",") if u]
+    if not users:
+        raise SlackError("users_list_not_supplied")
+    if len(users) > 1:
+        raise SlackError("fakeslack_not_implemented", detail="group DMs (mpim) are not modelled")
+    ctx.require_conversation_scope("im")
+    user = _visible_user(ctx, users[0])
+    if user.deleted:
+        raise SlackError("user_disabled")
+    existed = (team.id, user.id) in ctx.state.dm_ids
+    channel = ctx.state.dm_channel_for(team, user.id)
+    body: dict[str, Any] = {"channel": {"id": channel.id}}
+    if existed:
+        body.update(no_op=True, already_open=True)
+    if ctx.arg("return_im") is not None:
+        body["channel"] = channel.as_api(for_team=team)
+    return body
+
+
+def conversations_info(ctx: CallContext) -> dict[str, Any]:
+    channel = ctx.channel()
+    return {"channel": channel.as_api(for_team=ctx.bot_team)}
+
+
+def conversations_join(ctx: CallContext) -> dict[str, Any]:
+    team = ctx.bot_team
+    channel = ctx.channel()
+    if channel.conversation_type != "public_channel":
+        raise SlackError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise SlackError("is_archived")
+    if team.bot_user_id in channel.members:
+        ctx.warnings.append("already_in_channel")
+    channel.members.add(team.bot_user_id)
+    return {"channel": channel.as_api(for_team=team)}
+
+
+def conversations_members(ctx: CallContext) -> dict[str, Any]:
+    channel = ctx.channel()
+    page, next_cursor = paginate(ctx, sorted(channel.members))
+    return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def conversations_replies(ctx: CallContext) -> dict[str, Any]:
+    channel = ctx.channel()
+    message = ctx.state.find_message(channel, ctx.str_arg("ts"))
+    if message is None:
+        raise SlackError("thread_not_found")
+    parent_ts = message.get("thread_ts") or message["ts"]
+    thread = [
+        m for m in channel.messages if m["ts"] == parent_ts or m.get("thread_ts") == parent_ts
+    ]
+    page, next_cursor = paginate(ctx, thread)
+    return {
+        "messages": page,
+        "has_more": bool(next_cursor),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def users_info(ctx: CallContext) -> dict[str, Any]:
+    user = _visible_user(ctx, ctx.str_arg("user"))
+    return {"user": user.as_api(include_email=ctx.granted("users:read.email"))}
+
+
+def users_lookup_by_email(ctx: CallContext) -> dict[str, Any]:
+    email = (ctx.str_arg("email") or "").lower()
+    team = ctx.bot_team
+    for user in ctx.state.users.values():
+        if user.team_id == team.id and (user.email or "").lower() == email:
+            return {"user": user.as_api(include_email=True)}
+    raise SlackError("users_not_found")
+
+
+def team_info(ctx: CallContext) -> dict[str, Any]:
+    caller = ctx.bot_team
+    team_id = ctx.str_arg("team") or caller.id
+    team = ctx.state.teams.get(team_id)
+    connected = team_id == caller.id or any(
+        c.visible_to(caller.id) and c.visible_to(team_id) for c in ctx.state.channels.values()
+    )
+    if team is None or not connected:
+        raise SlackError("team_not_found")
+    return {"team": team.as_api()}
+
+
+HANDLERS = {
+    "auth.test": auth_test,
+    "conversations.open": conversations_open,
+    "conversations.info": conversations_info,
+    "conversations.join": conversations_join,
+    "conversations.members": conversations_members,
+    "conversations.replies": conversations_replies,
+    "users.info": users_info,
+    "users.lookupByEmail": users_lookup_by_email,
+    "team.info": team_info,
+}
