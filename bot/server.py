@@ -36,7 +36,7 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {
                 "status": "unavailable",
-                "reason": f"database schema is at {revision}, expected {head}; "
+                "reason": f"database schema is at {revision or 'none'}, expected {head}; "
                 f"run `{schema.UPGRADE_COMMAND}`",
             },
             status=503,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.directory_file import DirectoryFile, OrgEntry, OrgSlack, UserEntry, UserSlack
-from core.errors import ValidationError
+from core.errors import NotFound, ValidationError
 from core.models import Organization, OrgEmailDomain, OrgKind, User
 
 
@@ -172,6 +172,10 @@ async def export_directory(session: AsyncSession) -> DirectoryFile:
             .order_by(Organization.id)
         )
     )
+    if not orgs:
+        raise NotFound(
+            "The directory is empty. Import one first: `threadline directory import FILE`."
+        )
     users = list(await session.scalars(select(User).order_by(User.id)))
     return DirectoryFile(
         orgs=[
