@@ -6,6 +6,8 @@ import asyncio
 import logging
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import schema
@@ -14,6 +16,7 @@ log = logging.getLogger(__name__)
 
 ENGINE_KEY = web.AppKey("engine", AsyncEngine)
 READY_TIMEOUT_S = 2.0
+EVENTS_PATH = "/slack/events"
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -44,9 +47,34 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "revision": revision})
 
 
-def create_web_app(engine: AsyncEngine) -> web.Application:
+def mount_slack(app: web.Application, bolt: AsyncApp) -> None:
+    """Bolt at /slack/events, plus the OAuth install and redirect pages in OAuth mode."""
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app.router.add_post(EVENTS_PATH, events)
+    flow = bolt.oauth_flow
+    if flow is None:
+        return
+
+    async def install(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def redirect(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    app.router.add_get(flow.install_path, install)
+    app.router.add_get(flow.redirect_uri_path, redirect)
+
+
+def create_web_app(engine: AsyncEngine, bolt: AsyncApp | None = None) -> web.Application:
     app = web.Application()
     app[ENGINE_KEY] = engine
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if bolt is not None:
+        mount_slack(app, bolt)
     return app

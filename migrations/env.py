@@ -10,13 +10,14 @@ from sqlalchemy.engine import Connection
 
 from core.db import create_engine
 from core.models import Base
+from migrations.slack_tables import slack_store_metadata
 
 # Search objects live only in migrations (their shape differs per database), so
 # autogenerate must not mistake them for drift.
 SEARCH_OBJECT_PREFIXES = ("tickets_fts", "messages_fts", "ix_tickets_search", "ix_messages_search")
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, slack_store_metadata()]
 
 
 def include_object(

@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core import schema
 from core.db import create_engine, create_sessionmaker
 from core.models import Base
+from migrations.slack_tables import slack_store_metadata
+from tests.fakeslack import FakeSlack
+from tests.slack_env import SlackEnv, start_env
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("THREADLINE_REQUIRE_POSTGRES") == "1"
@@ -87,7 +90,9 @@ def postgres_migrated() -> Iterator[str]:
     asyncio.run(_admin(POSTGRES_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-TABLES = ", ".join(t.name for t in Base.metadata.sorted_tables)
+TABLES = ", ".join(
+    t.name for t in [*Base.metadata.sorted_tables, *slack_store_metadata().sorted_tables]
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -129,3 +134,18 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with sessions() as session:
         yield session
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+async def slack_env(
+    fake_slack: FakeSlack, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[SlackEnv]:
+    env = await start_env(fake_slack, engine, sessions)
+    yield env
+    await env.close()

@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core import schema
 from core.db import create_engine
 from core.models import Base
+from migrations.slack_tables import slack_store_metadata
 from tests.cli_helpers import scratch_postgres_database
 from tests.conftest import BACKENDS, POSTGRES_URL
 
 # Full-text search objects exist only in migrations (their shape differs per database).
 SEARCH_PREFIXES = ("tickets_fts", "messages_fts")
-MODEL_TABLES = frozenset(Base.metadata.tables)
+# The app's models plus slack_sdk's installation and OAuth-state store tables.
+MODEL_TABLES = frozenset(Base.metadata.tables) | frozenset(slack_store_metadata().tables)
 
 
 @pytest.fixture(params=BACKENDS)

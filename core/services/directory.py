@@ -213,3 +213,45 @@ async def export_directory(session: AsyncSession) -> DirectoryFile:
             for u in users
         ],
     )
+
+
+async def orgs_for_email_domain(session: AsyncSession, domain: str) -> list[Organization]:
+    return list(
+        await session.scalars(
+            select(Organization)
+            .join(OrgEmailDomain, OrgEmailDomain.org_id == Organization.id)
+            .where(OrgEmailDomain.domain == domain.strip().lower())
+        )
+    )
+
+
+async def join_by_email_domain(
+    session: AsyncSession, *, email: str, name: str, slack_team: str, slack_user: str
+) -> User | None:
+    """Map a new Slack identity to a user (SPEC §1): an existing user with that e-mail gets
+    the identity; otherwise, when the domain belongs to exactly one org, a new member joins.
+    Returns None when neither applies."""
+    email = email.strip().lower()
+    existing = await session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        if existing.slack_user is not None and (existing.slack_team, existing.slack_user) != (
+            slack_team,
+            slack_user,
+        ):
+            return None  # the e-mail is already bound to another Slack identity
+        existing.slack_team, existing.slack_user = slack_team, slack_user
+        return existing
+    domain = email.rpartition("@")[2]
+    candidates = await orgs_for_email_domain(session, domain)
+    if len(candidates) != 1:
+        return None
+    user = User(
+        email=email,
+        name=name or email.partition("@")[0],
+        org=candidates[0],
+        slack_team=slack_team,
+        slack_user=slack_user,
+    )
+    session.add(user)
+    await session.flush()
+    return user

@@ -76,35 +76,29 @@ async def create(
         stage=stages.INITIAL_STAGE,
         part=clean_optional_text(part, field="part", limit=100),
         group_name=clean_optional_text(group, field="group", limit=100),
-        requester_org_id=requester.id,
-        assigned_org_id=assigned.id,
-        created_by_id=actor.id,
-        modified_by_id=actor.id,
-        owner_id=owner.id if owner else None,
+        requester_org=requester,
+        assigned_org=assigned,
+        escalated_from_org=None,
+        created_by=actor,
+        modified_by=actor,
+        owner=owner,
         source_channel=source,
         subtype=subtype,
         target_close_date=target_close_date,
         custom_attributes=custom_attributes or {},
         created_at=now,
         modified_at=now,
+        involved=[
+            TicketInvolvedOrg(org_id=org_id, added_at=now)
+            for org_id in dict.fromkeys((requester.id, assigned.id))
+        ],
+        tag_rows=[TicketTag(tag=tag) for tag in tag_list],
     )
     session.add(ticket)
     await session.flush()
-
-    involved = [{"ticket_id": ticket.id, "org_id": requester.id, "added_at": now}]
-    if assigned.id != requester.id:
-        involved.append({"ticket_id": ticket.id, "org_id": assigned.id, "added_at": now})
-    await session.execute(insert(TicketInvolvedOrg), involved)
     await session.execute(insert(TicketReporter), [{"ticket_id": ticket.id, "user_id": actor.id}])
-    if tag_list:
-        await session.execute(
-            insert(TicketTag), [{"ticket_id": ticket.id, "tag": t} for t in tag_list]
-        )
     if owner is not None:
         mark_assigned(owner)
-    await session.refresh(
-        ticket, ["involved", "tag_rows", "owner", "assigned_org", "requester_org"]
-    )
 
     audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title)
     await emit(

@@ -50,13 +50,24 @@ def _live_views(state: SlackState) -> list[View]:
     return [state.views[v] for v in [*ids, *state.home_views.values()]]
 
 
+def _trigger_reaches(state: SlackState, trigger_team: str | None, bot_team: str) -> bool:
+    """A trigger works for the installation of its own team, or, in Slack Connect, for the
+    installation of a team it shares a channel with (the external user acted there)."""
+    if trigger_team in (None, bot_team):
+        return True
+    return any(
+        {channel.team_id, *channel.shared_with} >= {trigger_team, bot_team}
+        for channel in state.channels.values()
+    )
+
+
 def _use_trigger(ctx: CallContext) -> str:
     """Exchange the trigger_id once; return the user it was issued for."""
     trigger_id = ctx.str_arg("trigger_id") or ctx.str_arg("interactivity_pointer")
     if trigger_id is None:
         raise invalid_arguments("missing required field: trigger_id [json-pointer:/trigger_id]")
     trigger = ctx.state.triggers.get(trigger_id)
-    if trigger is None or trigger.team_id not in (None, ctx.bot_team.id):
+    if trigger is None or not _trigger_reaches(ctx.state, trigger.team_id, ctx.bot_team.id):
         raise SlackError("invalid_trigger_id")
     if trigger.used:
         raise SlackError("exchanged_trigger_id")
