@@ -27,6 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-worker", action="store_true", help="do not run a delivery worker in this process"
     )
 
+    commands.add_parser("worker", help="run a delivery worker only (several may share PostgreSQL)")
+
+    deliveries = commands.add_parser("deliveries", help="inspect and replay Slack deliveries")
+    delivery_commands = deliveries.add_subparsers(
+        dest="deliveries_command", required=True, metavar="ACTION"
+    )
+    listing = delivery_commands.add_parser("list", help="deliveries not yet sent")
+    listing.add_argument("--dead", action="store_true", help="only dead-lettered ones")
+    listing.add_argument("--limit", type=int, default=100)
+    retry = delivery_commands.add_parser("retry", help="requeue dead deliveries")
+    retry.add_argument("id", nargs="?", type=int, help="the delivery id to retry")
+    retry.add_argument("--all-dead", action="store_true", help="retry every dead delivery")
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply all pending migrations")

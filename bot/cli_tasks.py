@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from pathlib import Path
 
-from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.server import create_web_app
-from bot.slack_app import SlackMode, create_runtime
+from bot import deliveries, serving
 from core import schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
@@ -41,7 +35,11 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         await ensure_schema(engine, settings)
         match args.command:
             case "serve":
-                return await serve(engine, settings, args)
+                return await serving.serve(engine, settings, args)
+            case "worker":
+                return await serving.run_worker(engine, settings)
+            case "deliveries":
+                return await deliveries.run(engine, args)
             case "directory" if args.directory_command == "import":
                 return await import_directory(engine, args.file)
             case "directory":
@@ -64,51 +62,6 @@ async def ensure_schema(engine: AsyncEngine, settings: Settings) -> None:
             f"The database schema is at revision {current or 'none'} but this version needs "
             f"{schema.head_revision()}. Run `{schema.UPGRADE_COMMAND}` first."
         )
-
-
-async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespace) -> int:
-    runtime = create_runtime(settings, create_sessionmaker(engine), engine)
-    socket_mode = runtime is not None and runtime.mode == SlackMode.SOCKET_MODE
-    app = create_web_app(engine, runtime.app if runtime and not socket_mode else None)
-    host = args.host or settings.host
-    port = args.port if args.port is not None else settings.port
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    socket: AsyncSocketModeHandler | None = None
-    try:
-        if runtime is not None:
-            await runtime.start()
-        await web.TCPSite(runner, host, port).start()
-        log.info(
-            "threadline serving on http://%s:%s (database: %s)", host, port, _safe_url(settings)
-        )
-        if runtime is not None and socket_mode:
-            assert settings.slack_app_token
-            socket = AsyncSocketModeHandler(
-                runtime.app, settings.slack_app_token.get_secret_value()
-            )
-            await socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("connected to Slack over Socket Mode")
-        await _until_stopped()
-    finally:
-        log.info("shutting down")
-        if socket is not None:
-            await socket.close_async()  # type: ignore[no-untyped-call]
-        await runner.cleanup()
-    return 0
-
-
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-def _safe_url(settings: Settings) -> str:
-    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def _read_input(file: str) -> str:

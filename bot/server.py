@@ -6,15 +6,19 @@ import asyncio
 import logging
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery.metrics import refresh_queue_gauges
 from core import schema
+from core.db import create_sessionmaker
 
 log = logging.getLogger(__name__)
 
 ENGINE_KEY = web.AppKey("engine", AsyncEngine)
+SESSIONS_KEY = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 READY_TIMEOUT_S = 2.0
 EVENTS_PATH = "/slack/events"
 
@@ -70,11 +74,28 @@ def mount_slack(app: web.Application, bolt: AsyncApp) -> None:
     app.router.add_get(flow.redirect_uri_path, redirect)
 
 
-def create_web_app(engine: AsyncEngine, bolt: AsyncApp | None = None) -> web.Application:
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus exposition; queue gauges are read from the shared database per scrape."""
+    try:
+        await asyncio.wait_for(refresh_queue_gauges(request.app[SESSIONS_KEY]), READY_TIMEOUT_S)
+    except Exception as exc:  # still serve the process counters
+        log.warning("could not read queue gauges: %s", type(exc).__name__)
+    response = web.Response(body=generate_latest())
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return response
+
+
+def create_web_app(
+    engine: AsyncEngine,
+    bolt: AsyncApp | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> web.Application:
     app = web.Application()
     app[ENGINE_KEY] = engine
+    app[SESSIONS_KEY] = sessions or create_sessionmaker(engine)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     if bolt is not None:
         mount_slack(app, bolt)
     return app

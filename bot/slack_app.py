@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from enum import StrEnum
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncCallableAuthorize
@@ -21,68 +20,33 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.authorization import SingleWorkspaceIdentity, installation_authorize
 from bot.deps import BotDeps
 from bot.identity import IdentityResolver
+from bot.install_mode import SlackMode, installation_store, missing_settings_hint, slack_mode
 from bot.listeners import register_listeners
 from bot.oauth_state import SignedOAuthStateStore
 from bot.scopes import BOT_SCOPES
 from core.config import Settings
+
+__all__ = [
+    "SlackMode",
+    "SlackRuntime",
+    "create_runtime",
+    "installation_store",
+    "missing_settings_hint",
+    "slack_mode",
+    "web_client",
+]
 
 log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 OAUTH_STATE_TTL_S = 600
-
-
-class SlackMode(StrEnum):
-    DISABLED = "disabled"
-    SINGLE_WORKSPACE = "single_workspace"
-    SOCKET_MODE = "socket_mode"
-    OAUTH = "oauth"
-
-
-def slack_mode(settings: Settings) -> SlackMode:
-    if settings.slack_client_id and settings.slack_client_secret and settings.slack_state_secret:
-        return SlackMode.OAUTH
-    if settings.slack_app_token and settings.slack_bot_token:
-        return SlackMode.SOCKET_MODE
-    if settings.slack_bot_token and settings.slack_signing_secret:
-        return SlackMode.SINGLE_WORKSPACE
-    return SlackMode.DISABLED
-
-
-def missing_settings_hint(settings: Settings) -> str:
-    """Exactly which variables to add, given what is already set."""
-    if settings.slack_client_id or settings.slack_client_secret or settings.slack_state_secret:
-        missing = [
-            name
-            for name, value in (
-                ("SLACK_CLIENT_ID", settings.slack_client_id),
-                ("SLACK_CLIENT_SECRET", settings.slack_client_secret),
-                ("SLACK_STATE_SECRET", settings.slack_state_secret),
-                ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-            )
-            if not value
-        ]
-        return f"OAuth install is partly configured: add {', '.join(missing)}."
-    if settings.slack_app_token:
-        return "Socket Mode is partly configured: add SLACK_BOT_TOKEN."
-    if settings.slack_bot_token:
-        return "Single-workspace install is partly configured: add SLACK_SIGNING_SECRET."
-    if settings.slack_signing_secret:
-        return "Single-workspace install is partly configured: add SLACK_BOT_TOKEN."
-    return (
-        "Slack is not configured. Add SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one "
-        "workspace), or SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Socket Mode), or "
-        "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and SLACK_SIGNING_SECRET "
-        "(multi-workspace OAuth)."
-    )
 
 
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
@@ -96,11 +60,6 @@ def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=1),
         ],
     )
-
-
-def installation_store(settings: Settings, engine: AsyncEngine) -> AsyncSQLAlchemyInstallationStore:
-    assert settings.slack_client_id
-    return AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
 
 
 @dataclass

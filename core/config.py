@@ -34,6 +34,31 @@ class Settings(BaseSettings):
     host: str = Field(default="0.0.0.0", validation_alias="THREADLINE_HOST")  # noqa: S104
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="THREADLINE_PORT")
 
+    # Delivery worker tuning (see README "Delivery"). Outages (5xx, network) are retried
+    # until Slack is back; `max_attempts` bounds only errors Slack does not document.
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, validation_alias="THREADLINE_DELIVERY_MAX_ATTEMPTS"
+    )
+    delivery_backoff_base_s: float = Field(
+        default=0.5, gt=0, validation_alias="THREADLINE_DELIVERY_BACKOFF_BASE"
+    )
+    delivery_backoff_cap_s: float = Field(
+        default=60.0, gt=0, validation_alias="THREADLINE_DELIVERY_BACKOFF_CAP"
+    )
+    delivery_channel_interval_s: float = Field(
+        default=1.0, ge=0, validation_alias="THREADLINE_DELIVERY_CHANNEL_INTERVAL"
+    )
+    delivery_concurrency: int = Field(
+        default=32, ge=1, validation_alias="THREADLINE_DELIVERY_CONCURRENCY"
+    )
+    delivery_lease_s: float = Field(
+        default=30.0, gt=0, validation_alias="THREADLINE_DELIVERY_LEASE"
+    )
+    delivery_poll_s: float = Field(default=2.0, gt=0, validation_alias="THREADLINE_DELIVERY_POLL")
+    delivery_retention_hours: float = Field(
+        default=72.0, gt=0, validation_alias="THREADLINE_DELIVERY_RETENTION_HOURS"
+    )
+
     @cached_property
     def is_sqlite(self) -> bool:
         """SQLite gets the embedded treatment: self-upgrade on start, one in-process worker."""

@@ -29,6 +29,7 @@ from core.models import (
     User,
     utcnow,
 )
+from core.outbox_signal import mark_outbox_written
 
 DESCRIPTION_EXCERPT = 280
 ACTIVITY_PREVIEW = 280
@@ -58,6 +59,7 @@ class OutboxKind(StrEnum):
     NOTIFY_CHANNEL = "notify.channel"
     NOTIFY_DM = "notify.dm"
     ESCALATION_FEED = "escalation.feed"
+    HOME_REFRESH = "home.refresh"
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,13 @@ async def emit(
         and (u.id in direct or _org_notify(orgs, u) != NotifyMode.CHANNEL)
     ]
     for user in dm_users:
-        rows.outbox.append(_dm_row(event_id, ticket, user, payload, now))
+        rows.outbox.append(_dm_row(OutboxKind.NOTIFY_DM, event_id, ticket, user, payload, now))
+    for user in members:  # their App Home shows the notification center: republish it
+        if user.id in notified and user.has_slack_identity:
+            home = {
+                k: payload[k] for k in ("event", "event_id", "display_id", "internal", "actor_id")
+            }
+            rows.outbox.append(_dm_row(OutboxKind.HOME_REFRESH, event_id, ticket, user, home, now))
 
     for org_id in sorted(recipients.org_ids):
         org = orgs[org_id]
@@ -234,22 +242,30 @@ async def emit(
         await session.execute(insert(Notification), rows.notifications)
     if rows.outbox:
         await session.execute(insert(OutboxMessage), rows.outbox)
+        await mark_outbox_written(session)
     return event_id
 
 
 def _dm_row(
-    event_id: str, ticket: Ticket, user: User, payload: dict[str, Any], now: datetime
+    kind: OutboxKind,
+    event_id: str,
+    ticket: Ticket,
+    user: User,
+    payload: dict[str, Any],
+    now: datetime,
 ) -> dict[str, Any]:
+    """A row addressed to one user: a DM, or their App Home (each its own pacing lane)."""
+    lane = "dm" if kind == OutboxKind.NOTIFY_DM else "home"
     return {
-        "kind": OutboxKind.NOTIFY_DM.value,
-        "dedupe_key": f"{event_id}:dm:{user.id}",
+        "kind": kind.value,
+        "dedupe_key": f"{event_id}:{lane}:{user.id}",
         "event_id": event_id,
         "ticket_id": ticket.id,
         "org_id": user.org_id,
         "user_id": user.id,
         "slack_team": user.slack_team,
         "slack_user": user.slack_user,
-        "bucket": f"{user.slack_team}:dm:{user.slack_user}",
+        "bucket": f"{user.slack_team}:{lane}:{user.slack_user}",
         "payload": payload,
         "next_attempt_at": now,
         "created_at": now,

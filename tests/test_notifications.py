@@ -13,6 +13,7 @@ from core.services import conversation, escalation, relations, tickets
 from tests.world import build_world
 
 MODES = ["channel", "dm", "both"]
+WITHOUT_SLACK = {"noah"}
 
 
 async def _written(world, kind: EventKind) -> tuple[set[str], set[tuple[str, str]]]:
@@ -37,13 +38,19 @@ async def _written(world, kind: EventKind) -> tuple[set[str], set[tuple[str, str
             )
         }
         targets = set()
+        homes = set()
         for row in await s.scalars(select(OutboxMessage).where(OutboxMessage.event_id == event_id)):
-            if row.kind == "notify.dm":
+            if row.kind == "home.refresh":
+                homes.add(names[row.user_id])
+            elif row.kind == "notify.dm":
                 targets.add(("dm", names[row.user_id]))
             elif row.kind == "notify.channel":
                 targets.add(("channel", slugs[row.org_id]))
             else:
                 targets.add(("feed", slugs[row.org_id]))
+    # Every notified user with a Slack identity gets their App Home republished.
+    with_slack = {n for n in center if n not in WITHOUT_SLACK}
+    assert homes == with_slack
     return center, targets
 
 

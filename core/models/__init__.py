@@ -4,7 +4,14 @@ from core.models.audit import AuditEntry
 from core.models.base import Base, utcnow
 from core.models.directory import NotifyMode, Organization, OrgEmailDomain, OrgKind, Role, User
 from core.models.messages import Message, Reaction
-from core.models.outbox import Notification, OutboxMessage, OutboxStatus, ProcessedEvent
+from core.models.outbox import (
+    DeliveryPacing,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedEvent,
+    SlackDMChannel,
+)
 from core.models.tickets import (
     Attachment,
     LinkKind,
@@ -23,6 +30,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "DeliveryPacing",
     "LinkKind",
     "Message",
     "Notification",
@@ -36,6 +44,7 @@ __all__ = [
     "Reaction",
     "Role",
     "Severity",
+    "SlackDMChannel",
     "SourceChannel",
     "Subtype",
     "Ticket",

@@ -47,9 +47,31 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class DeliveryPacing(Base):
+    """When the next call may go to a pacing lane: a channel (`team:channel`), a DM, or a
+    paused Web API method (`team:method:name`). Shared by every worker through the database.
+    """
+
+    __tablename__ = "delivery_pacing"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    not_before: Mapped[datetime] = mapped_column()
+
+
+class SlackDMChannel(Base):
+    """Cache of `conversations.open` (rate tier 3): the DM channel of a user, per workspace."""
+
+    __tablename__ = "slack_dm_channels"
+
+    slack_team: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slack_user: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
 
 
 class Notification(Base):

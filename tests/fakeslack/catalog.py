@@ -204,3 +204,27 @@ def manifest_bot_scopes(path: Path = MANIFEST_PATH) -> set[str]:
     """The bot scopes `oauth_config.scopes.bot` of the manifest grants."""
     manifest = load_manifest(path)
     return set(manifest.get("oauth_config", {}).get("scopes", {}).get("bot", []))
+
+
+# Scopes the fake's own tests grant, so they exercise every modelled method regardless of
+# what manifest.yml currently asks for (which follows the app's code).
+SELF_TEST_SCOPES = frozenset(
+    {
+        "channels:history",
+        "channels:join",
+        "channels:read",
+        "chat:write",
+        "chat:write.customize",
+        "commands",
+        "files:write",
+        "groups:history",
+        "groups:read",
+        "im:history",
+        "im:read",
+        "im:write",
+        "reactions:read",
+        "reactions:write",
+        "users:read",
+        "users:read.email",
+    }
+)

@@ -207,7 +207,8 @@ class SlackState:
 
     def next_ts(self) -> str:
         """Message timestamps: unique, increasing, in Slack's `seconds.micros` format."""
-        value = self._ts_base + next(self._counter) * 100
+        value = max(self._ts_base + 1, int(self.clock.wall() * 1_000_000))
+        self._ts_base = value  # Slack's ts is the post time: unique and increasing
         return f"{value // 1_000_000}.{value % 1_000_000:06d}"
 
     def visible_channel(self, channel_id: str | None, team_id: str) -> Channel | None:

@@ -15,6 +15,8 @@ import pytest_asyncio
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakeslack.catalog import SELF_TEST_SCOPES
+
 from . import FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -186,7 +188,13 @@ MESSAGE_CASES = {
 @pytest_asyncio.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
-        fake.add_team("T0NORTH", bot_token="xoxb-north", bot_user_id="UBOT1", bot_id="B01")
+        fake.add_team(
+            "T0NORTH",
+            bot_token="xoxb-north",
+            bot_user_id="UBOT1",
+            bot_id="B01",
+            scopes=SELF_TEST_SCOPES,
+        )
         fake.add_user("T0NORTH", "U0NED", "ned")
         fake.add_channel("T0NORTH", "C0NWTIX", "nw-tickets", members=["UBOT1", "U0NED"])
         yield fake

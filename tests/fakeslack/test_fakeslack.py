@@ -14,6 +14,8 @@ import pytest_asyncio
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakeslack.catalog import SELF_TEST_SCOPES
+
 from . import FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -22,8 +24,20 @@ pytestmark = pytest.mark.asyncio
 @pytest_asyncio.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
-        fake.add_team("T0NORTH", bot_token="xoxb-north", bot_user_id="UBOT1", bot_id="B01")
-        fake.add_team("T0PLAT", bot_token="xoxb-plat", bot_user_id="UBOT2", bot_id="B02")
+        fake.add_team(
+            "T0NORTH",
+            bot_token="xoxb-north",
+            bot_user_id="UBOT1",
+            bot_id="B01",
+            scopes=SELF_TEST_SCOPES,
+        )
+        fake.add_team(
+            "T0PLAT",
+            bot_token="xoxb-plat",
+            bot_user_id="UBOT2",
+            bot_id="B02",
+            scopes=SELF_TEST_SCOPES,
+        )
         fake.add_user("T0NORTH", "U0NED", "ned", "ned@northwind.example")
         fake.add_user("T0PLAT", "U0ANA", "ana", "ana@revampd.example")
         fake.add_user("T0PLAT", "U0EVE", "eve", "eve@revampd.example")
@@ -99,6 +113,7 @@ async def test_channel_access_rules(slack: FakeSlack, client: AsyncWebClient) ->
 async def test_author_fields_need_chat_write_customize(
     slack: FakeSlack, client: AsyncWebClient
 ) -> None:
+    slack.teams["T0NORTH"].scopes.add("chat:write.customize")
     await client.chat_postMessage(
         channel="C0NWTIX", text="relayed", username="Ana", icon_emoji=":ana:"
     )

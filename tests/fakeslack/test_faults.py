@@ -14,6 +14,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakeslack.catalog import SELF_TEST_SCOPES
+
 from . import FakeSlack
 
 pytestmark = pytest.mark.asyncio
@@ -22,7 +24,13 @@ pytestmark = pytest.mark.asyncio
 @pytest_asyncio.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack(seed=7) as fake:
-        fake.add_team("T0NORTH", bot_token="xoxb-north", bot_user_id="UBOT1", bot_id="B01")
+        fake.add_team(
+            "T0NORTH",
+            bot_token="xoxb-north",
+            bot_user_id="UBOT1",
+            bot_id="B01",
+            scopes=SELF_TEST_SCOPES,
+        )
         fake.add_channel("T0NORTH", "C0NWTIX", "nw-tickets", members=["UBOT1"])
         fake.add_channel("T0NORTH", "C0OTHER", "other", members=["UBOT1"])
         yield fake
@@ -93,7 +101,13 @@ async def test_probabilistic_faults_replay_with_the_seed(
             outcomes.append(e.response.status_code)
     assert 0 < outcomes.count(500) < 40
     async with FakeSlack(seed=7) as replay:
-        replay.add_team("T0NORTH", bot_token="xoxb-north", bot_user_id="UBOT1", bot_id="B01")
+        replay.add_team(
+            "T0NORTH",
+            bot_token="xoxb-north",
+            bot_user_id="UBOT1",
+            bot_id="B01",
+            scopes=SELF_TEST_SCOPES,
+        )
         replay.inject(status=500, rate=0.3)
         again = AsyncWebClient(token="xoxb-north", base_url=replay.api_url)
         replayed = []

@@ -23,6 +23,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakeslack.catalog import SELF_TEST_SCOPES
+
 from . import FakeSlack, SlackRequestSender, payloads
 
 pytestmark = pytest.mark.asyncio
@@ -55,7 +57,13 @@ async def eventually(condition: Callable[[], bool], within: float = 2.0) -> None
 @pytest_asyncio.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
-        fake.add_team("T0NORTH", bot_token="xoxb-north", bot_user_id="UBOT1", bot_id="B01")
+        fake.add_team(
+            "T0NORTH",
+            bot_token="xoxb-north",
+            bot_user_id="UBOT1",
+            bot_id="B01",
+            scopes=SELF_TEST_SCOPES,
+        )
         fake.add_user("T0NORTH", "U0NED", "ned")
         fake.add_channel("T0NORTH", "C0NWTIX", "nw-tickets", members=["UBOT1", "U0NED"])
         yield fake

@@ -125,6 +125,30 @@ def conversations_replies(ctx: CallContext) -> dict[str, Any]:
     }
 
 
+def conversations_history(ctx: CallContext) -> dict[str, Any]:
+    """Channel-level messages, newest first, between `oldest` and `latest` (exclusive)."""
+    channel = ctx.channel()
+    oldest = float(ctx.str_arg("oldest") or 0)
+    latest = float(ctx.str_arg("latest") or "inf")
+    with_metadata = str(ctx.arg("include_all_metadata") or "").lower() in ("1", "true")
+    top_level = [
+        _without_metadata(m, with_metadata)
+        for m in reversed(channel.messages)
+        if (not m.get("thread_ts") or m["thread_ts"] == m["ts"])
+        and oldest < float(m["ts"]) < latest
+    ]
+    page, next_cursor = paginate(ctx, top_level)
+    return {
+        "messages": page,
+        "has_more": bool(next_cursor),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def _without_metadata(message: dict[str, Any], keep: bool) -> dict[str, Any]:
+    return message if keep else {k: v for k, v in message.items() if k != "metadata"}
+
+
 def users_info(ctx: CallContext) -> dict[str, Any]:
     user = _visible_user(ctx, ctx.str_arg("user"))
     return {"user": user.as_api(include_email=ctx.granted("users:read.email"))}
@@ -158,6 +182,7 @@ HANDLERS = {
     "conversations.join": conversations_join,
     "conversations.members": conversations_members,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
     "users.info": users_info,
     "users.lookupByEmail": users_lookup_by_email,
     "team.info": team_info,

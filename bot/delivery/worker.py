@@ -1,0 +1,225 @@
+"""The delivery worker: claim due outbox rows, call Slack outside any transaction, record.
+
+Several workers (processes or `serve`s) may share one PostgreSQL database: claiming uses
+`FOR UPDATE SKIP LOCKED`, and pacing lanes and method pauses live in the database, so the
+limits hold for all of them together. On SQLite one worker runs inside `serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import time
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.failures import (
+    Deferred,
+    Permanent,
+    RateLimited,
+    Transient,
+    Unexpected,
+    classify,
+)
+from bot.delivery.metrics import DeliveryMetrics
+from bot.delivery.senders import SENDERS, Job
+from bot.delivery.slack_access import SlackAccess, SlackCall, method_lane
+from bot.delivery.wakeup import Wakeup
+from core import delivery_queue
+from core.config import Settings
+from core.delivery_queue import Outcome
+from core.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_S = 600.0
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        access: SlackAccess,
+        *,
+        metrics: DeliveryMetrics | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.access = access
+        self.metrics = metrics or DeliveryMetrics()
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.wakeup = Wakeup(settings.database_url)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._lease = timedelta(seconds=settings.delivery_lease_s)
+        self._next_prune = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; in-flight deliveries finish before returning."""
+        await self.wakeup.start()
+        log.info("delivery worker %s started", self.name)
+        try:
+            while not stop.is_set():
+                requested = self._free_slots()
+                if requested and await self._claim_batch(requested) == requested:
+                    continue  # every slot filled: more may be due right now
+                await self._sleep(stop)
+                await self._prune_when_due()
+        finally:
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self.wakeup.stop()
+            log.info("delivery worker %s stopped", self.name)
+
+    def _free_slots(self) -> int:
+        return self.settings.delivery_concurrency - len(self._in_flight)
+
+    async def _claim_batch(self, free: int) -> int:
+        try:
+            async with self.sessions.begin() as session:
+                claims = await delivery_queue.claim(
+                    session, owner=self.name, limit=free, lease=self._lease
+                )
+                for claimed in claims:
+                    session.expunge(claimed.row)  # a plain copy for use after the claim
+
+        except Exception as err:  # database down: wait, then try again
+            log.warning("claiming deliveries failed: %s", type(err).__name__)
+            return 0
+        for claimed in claims:
+            task = asyncio.create_task(self._deliver(claimed.row, uncertain=claimed.uncertain))
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(claims)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self.wakeup.set()  # a slot is free, and the lane reopens soon
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        timeout = self.settings.delivery_poll_s
+        if self._free_slots() > 0:
+            with contextlib.suppress(Exception):
+                async with self.sessions() as session:
+                    due = await delivery_queue.next_due_at(session)
+                if due is not None:
+                    timeout = min(timeout, max((due - utcnow()).total_seconds(), 0.0))
+        await self.wakeup.wait(timeout, also=stop)
+
+    async def _prune_when_due(self) -> None:
+        if time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + PRUNE_EVERY_S
+        cutoff = utcnow() - timedelta(hours=self.settings.delivery_retention_hours)
+        with contextlib.suppress(Exception):
+            async with self.sessions.begin() as session:
+                pruned = await delivery_queue.prune(session, sent_before=cutoff)
+            if pruned:
+                log.info("pruned %d delivered outbox rows", pruned)
+
+    # -- one row --------------------------------------------------------------------------
+
+    async def _deliver(self, row: OutboxMessage, *, uncertain: bool) -> None:
+        started = time.monotonic()
+        team = row.slack_team or ""
+        try:
+            sender = SENDERS.get(row.kind)
+            if sender is None:
+                raise Permanent(f"no sender for outbox kind {row.kind!r}")
+            client = await self.access.client_for(team)
+            call = SlackCall(client, team, self.sessions)
+            await sender(Job(row=row, slack=call, sessions=self.sessions, uncertain=uncertain))
+        except Exception as err:  # every failure becomes an outcome; nothing escapes
+            outcome = await self._failed(row, classify("send", err))
+        else:
+            now = utcnow()
+            outcome = Outcome(
+                row_id=row.id,
+                bucket=row.bucket,
+                status=OutboxStatus.SENT,
+                lane_open_at=now + timedelta(seconds=self.settings.delivery_channel_interval_s),
+            )
+            self.metrics.sent(row.kind, (now - row.created_at).total_seconds())
+        await self._record(outcome)
+        log.debug("delivery %s %s in %.3fs", row.id, outcome.status, time.monotonic() - started)
+
+    async def _failed(self, row: OutboxMessage, failure: Exception) -> Outcome:
+        now = utcnow()
+        if isinstance(failure, Deferred):
+            return Outcome(
+                row_id=row.id,
+                bucket=row.bucket,
+                status=OutboxStatus.PENDING,
+                lane_open_at=now,
+                next_attempt_at=failure.until,
+                error=failure.error,
+                counts_attempt=False,
+            )
+        if isinstance(failure, RateLimited):
+            self.metrics.rate_limited(failure.method)
+            until = now + timedelta(seconds=failure.retry_after)
+            if failure.method != "chat.postMessage":
+                async with self.sessions.begin() as session:
+                    lane = method_lane(row.slack_team or "", failure.method)
+                    await delivery_queue.set_lanes(session, {lane: until})
+            log.info("Slack rate-limited %s; waiting %.1fs", failure.method, failure.retry_after)
+            return Outcome(
+                row_id=row.id,
+                bucket=row.bucket,
+                status=OutboxStatus.PENDING,
+                lane_open_at=until if failure.method == "chat.postMessage" else now,
+                next_attempt_at=until,
+                error="ratelimited",
+                counts_attempt=False,
+            )
+        error = getattr(failure, "error", str(failure))
+        attempts = row.attempts + 1
+        gave_up = (
+            isinstance(failure, Unexpected) and attempts >= self.settings.delivery_max_attempts
+        )
+        if isinstance(failure, Permanent) or gave_up:
+            self.metrics.dead(row.kind)
+            log.warning(
+                "delivery %s (%s) dead after %d attempt(s): %s", row.id, row.kind, attempts, error
+            )
+            return Outcome(
+                row_id=row.id,
+                bucket=row.bucket,
+                status=OutboxStatus.DEAD,
+                lane_open_at=now,
+                error=error,
+            )
+        assert isinstance(failure, Transient)
+        self.metrics.retried(row.kind)
+        delay = self._backoff(attempts)
+        return Outcome(
+            row_id=row.id,
+            bucket=row.bucket,
+            status=OutboxStatus.PENDING,
+            lane_open_at=now,
+            next_attempt_at=now + timedelta(seconds=delay),
+            error=error,
+        )
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential with full jitter between half and all of the step, capped."""
+        base = self.settings.delivery_backoff_base_s
+        step = min(self.settings.delivery_backoff_cap_s, base * 2 ** (attempts - 1))
+        return float(step * (0.5 + random.random() / 2))  # noqa: S311 (jitter, not crypto)
+
+    async def _record(self, outcome: Outcome) -> None:
+        for attempt in range(5):
+            try:
+                async with self.sessions.begin() as session:
+                    if not await delivery_queue.record(session, owner=self.name, outcome=outcome):
+                        log.info("delivery %s lease was lost; outcome dropped", outcome.row_id)
+                return
+            except Exception as err:  # database hiccup: the lease expires if we never get back
+                log.warning("recording delivery %s failed: %s", outcome.row_id, type(err).__name__)
+                await asyncio.sleep(0.2 * 2**attempt)
