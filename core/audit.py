@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuditEntry, Ticket, User, utcnow
@@ -25,9 +27,10 @@ def record(
     old: object = None,
     new: object = None,
     reason: str | None = None,
+    now: datetime | None = None,
 ) -> AuditEntry:
     """Add one entry (who, when, what, from → to) and stamp the ticket as modified."""
-    now = utcnow()
+    now = now or utcnow()
     entry = AuditEntry(
         ticket_id=ticket.id,
         actor_id=actor.id if actor else None,

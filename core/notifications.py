@@ -170,10 +170,10 @@ async def emit(
     internal_only = message is not None and message.is_internal
     payload = snapshot(kind, event_id, ticket, actor, activity, now, internal=internal_only)
     direct = recipients.user_ids
-    if not internal_only:  # subscribers asked for every public update
+    if not internal_only and kind != EventKind.CREATED:  # subscribers want public updates
         direct |= await _subscribers(session, ticket.id)
-    orgs = await _load_orgs(session, recipients.org_ids | {ticket.assigned_org_id})
     members = await _load_members(session, recipients.org_ids, direct)
+    orgs = await _orgs_of(session, ticket, members, recipients.org_ids | {ticket.assigned_org_id})
     rows = _Rows()
 
     notified: set[int] = set()
@@ -257,6 +257,7 @@ def _dm_row(
     """A row addressed to one user: a DM, or their App Home (each its own pacing lane)."""
     lane = "dm" if kind == OutboxKind.NOTIFY_DM else "home"
     return {
+        "slack_channel": None,
         "kind": kind.value,
         "dedupe_key": f"{event_id}:{lane}:{user.id}",
         "event_id": event_id,
@@ -287,6 +288,8 @@ def _channel_row(
         "event_id": event_id,
         "ticket_id": ticket.id,
         "org_id": org.id,
+        "user_id": None,
+        "slack_user": None,
         "slack_team": org.slack_team,
         "slack_channel": channel,
         "bucket": f"{org.slack_team}:{channel}",
@@ -308,10 +311,17 @@ async def _subscribers(session: AsyncSession, ticket_id: int) -> frozenset[int]:
     return frozenset(rows)
 
 
-async def _load_orgs(session: AsyncSession, org_ids: Iterable[int]) -> dict[int, Organization]:
-    ids = set(org_ids)
-    result = await session.scalars(select(Organization).where(Organization.id.in_(ids)))
-    return {org.id: org for org in result}
+async def _orgs_of(
+    session: AsyncSession, ticket: Ticket, members: list[User], org_ids: Iterable[int]
+) -> dict[int, Organization]:
+    """The recipient orgs, mostly already loaded (the ticket's orgs, members' orgs)."""
+    known = {org.id: org for org in (ticket.assigned_org, ticket.requester_org) if org}
+    known.update((user.org_id, user.org) for user in members)
+    missing = set(org_ids) - set(known)
+    if missing:
+        result = await session.scalars(select(Organization).where(Organization.id.in_(missing)))
+        known.update((org.id, org) for org in result)
+    return known
 
 
 async def _load_members(

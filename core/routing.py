@@ -1,22 +1,12 @@
-"""Where a ticket lands (SPEC §1) and which rep gets it: pure functions over loaded rows."""
+"""Which support rep gets a ticket (SPEC §1 auto-assignment): a pure function over loads.
+
+Where a ticket lands is `core.services.assignment.landing_org`, one locked query."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from core.models import Organization, OrgKind
-
-
-def assigned_org_id_for(requester: Organization, platform_id: int) -> int:
-    """A sub-org's tickets go to its partner; everyone else's go to the platform."""
-    if requester.kind == OrgKind.SUB_ORG:
-        if requester.parent_id is None:
-            raise ValueError(f"sub-org {requester.slug} has no parent partner")
-        return requester.parent_id
-    return platform_id
-
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -5,21 +5,49 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Organization, Ticket, User, utcnow
+from core.errors import NotFound
+from core.models import Organization, OrgKind, Ticket, User, utcnow
 from core.routing import RepLoad, pick_least_loaded
 from core.stages import OPEN_STAGES
 
 
-async def least_loaded_rep(session: AsyncSession, org: Organization) -> User | None:
+def _locking(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def landing_org(session: AsyncSession, requester: Organization) -> Organization:
+    """The org a new ticket of `requester` is assigned to (SPEC §1 routing), row-locked on
+    PostgreSQL for the auto-assignment that follows, in one statement."""
+    if requester.kind == OrgKind.SUB_ORG:
+        query = select(Organization).where(Organization.id == requester.parent_id)
+    else:
+        query = select(Organization).where(Organization.kind == OrgKind.PLATFORM)
+    if _locking(session):
+        query = query.with_for_update()
+    org = await session.scalar(query)
+    if org is None:
+        raise NotFound(
+            "No platform organization is configured. Import a directory file with one org "
+            "of kind `platform` (`threadline directory import FILE`)."
+        )
+    return org
+
+
+async def least_loaded_rep(
+    session: AsyncSession, org: Organization, *, locked: bool = False
+) -> User | None:
     """Pick the rep with the fewest open tickets in `org`, or None when it has no reps.
 
-    The org row is locked first (PostgreSQL), so concurrent assignments into one org
+    On PostgreSQL the org row is locked first, so concurrent assignments into one org
     serialize and each sees the load the previous one committed: the spread stays even.
+    (SQLite transactions here begin IMMEDIATE, which serializes writers already.)
     """
-    await session.execute(
-        select(Organization.id).where(Organization.id == org.id).with_for_update()
-    )
-    open_count = func.count(Ticket.id)
+    if _locking(session) and not locked:
+        await session.execute(
+            select(Organization.id).where(Organization.id == org.id).with_for_update()
+        )
+    # count(owner_id), not count(id): the (owner_id, stage) index answers it alone.
+    open_count = func.count(Ticket.owner_id)
     rows = await session.execute(
         select(User.id, User.last_assigned_at, open_count)
         .outerjoin(Ticket, and_(Ticket.owner_id == User.id, Ticket.stage.in_(OPEN_STAGES)))
@@ -29,9 +57,7 @@ async def least_loaded_rep(session: AsyncSession, org: Organization) -> User | N
     chosen = pick_least_loaded(
         RepLoad(user_id=uid, open_tickets=count, last_assigned_at=last) for uid, last, count in rows
     )
-    if chosen is None:
-        return None
-    return await session.get(User, chosen)
+    return await session.get(User, chosen) if chosen is not None else None
 
 
 def mark_assigned(user: User) -> None:

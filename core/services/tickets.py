@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, permissions, routing, stages
+from core import audit, permissions, stages
 from core.errors import ValidationError
 from core.models import (
     Organization,
@@ -23,8 +23,8 @@ from core.models import (
 )
 from core.models.tickets import Severity, Subtype
 from core.notifications import EventKind, emit
-from core.services.assignment import least_loaded_rep, mark_assigned
-from core.services.loading import load_ticket, platform_org
+from core.services.assignment import landing_org, least_loaded_rep, mark_assigned
+from core.services.loading import load_ticket
 from core.stages import CLOSED_STAGES, Stage
 from core.validation import (
     clean_description,
@@ -63,11 +63,8 @@ async def create(
     if custom_attributes is not None and not isinstance(custom_attributes, dict):
         raise ValidationError("Custom attributes must be a JSON object.", field="custom_attributes")
 
-    platform = await platform_org(session)
-    assigned = await session.get_one(
-        Organization, routing.assigned_org_id_for(requester, platform.id)
-    )
-    owner = await least_loaded_rep(session, assigned)
+    assigned = await landing_org(session, requester)
+    owner = await least_loaded_rep(session, assigned, locked=True)
     now = utcnow()
     ticket = Ticket(
         title=title,
@@ -100,7 +97,7 @@ async def create(
     if owner is not None:
         mark_assigned(owner)
 
-    audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title)
+    audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title, now=now)
     await emit(
         session,
         kind=EventKind.CREATED,
