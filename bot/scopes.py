@@ -7,12 +7,17 @@ asks for it.
 BOT_SCOPES: tuple[str, ...] = (
     "channels:history",
     "channels:join",
+    "channels:read",
     "chat:write",
+    "chat:write.customize",
     "commands",
     "files:write",
     "groups:history",
+    "groups:read",
     "im:history",
     "im:write",
+    "reactions:read",
+    "reactions:write",
     "users:read",
     "users:read.email",
 )

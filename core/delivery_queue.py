@@ -225,13 +225,13 @@ async def retry_dead(session: AsyncSession, *, ids: Iterable[int] | None = None)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def requeue_dead_for_channel(session: AsyncSession, *, team: str, channel: str) -> int:
-    """The bot joined a channel: deliveries that died for not being in it can go now."""
+async def requeue_dead_for_channel(session: AsyncSession, *, channel: str) -> int:
+    """The bot joined a channel: deliveries that died for not being in it can go now.
+    (A Slack Connect channel has one id in every workspace, so the id alone decides.)"""
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.DEAD,
-            OutboxMessage.slack_team == team,
             OutboxMessage.slack_channel == channel,
             OutboxMessage.last_error.in_(["not_in_channel", "channel_not_found"]),
         )

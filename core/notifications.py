@@ -48,17 +48,16 @@ class EventKind(StrEnum):
     NOTE = "note.posted"
 
 
-# Events whose content already appears in the actor's own org thread: that org gets DMs per
-# its notify mode, but no extra channel post about what it just said.
-CONVERSATION_EVENTS = frozenset(
-    {EventKind.MESSAGE, EventKind.REPLY, EventKind.REACTION, EventKind.NOTE}
+# Events that show up in the orgs' ticket threads by themselves (the new ticket's card, the
+# relayed message or reaction): channel-mode orgs get no extra post about them, only DMs.
+SEEN_IN_THREADS = frozenset(
+    {EventKind.CREATED, EventKind.MESSAGE, EventKind.REPLY, EventKind.REACTION, EventKind.NOTE}
 )
 
 
 class OutboxKind(StrEnum):
     NOTIFY_CHANNEL = "notify.channel"
     NOTIFY_DM = "notify.dm"
-    ESCALATION_FEED = "escalation.feed"
     HOME_REFRESH = "home.refresh"
 
 
@@ -66,7 +65,6 @@ class OutboxKind(StrEnum):
 class Recipients:
     org_ids: frozenset[int] = frozenset()
     user_ids: frozenset[int] = frozenset()
-    escalations_feed: bool = False
 
 
 def _ids(*values: int | None) -> frozenset[int]:
@@ -88,9 +86,7 @@ RECIPIENTS: MappingProxyType[EventKind, RecipientRule] = MappingProxyType(
         ),
         EventKind.ASSIGNED: lambda t, _m: Recipients(user_ids=_ids(t.owner_id)),
         EventKind.STAGE_CHANGED: lambda t, _m: Recipients(org_ids=_ids(t.requester_org_id)),
-        EventKind.ESCALATED: lambda t, _m: Recipients(
-            org_ids=_ids(t.assigned_org_id), escalations_feed=True
-        ),
+        EventKind.ESCALATED: lambda t, _m: Recipients(org_ids=_ids(t.assigned_org_id)),
         EventKind.DEESCALATED: lambda t, _m: Recipients(
             org_ids=_ids(t.assigned_org_id, t.requester_org_id)
         ),
@@ -215,28 +211,13 @@ async def emit(
         org = orgs[org_id]
         if org.notify == NotifyMode.DM or not (org.slack_team and org.ticket_channel):
             continue
-        if kind in CONVERSATION_EVENTS and org_id == actor.org_id:
+        if kind in SEEN_IN_THREADS:
             continue
         rows.outbox.append(
             _channel_row(
                 OutboxKind.NOTIFY_CHANNEL, event_id, ticket, org, org.ticket_channel, payload, now
             )
         )
-
-    if recipients.escalations_feed:
-        platform = orgs[ticket.assigned_org_id]
-        if platform.slack_team and platform.escalations_channel:
-            rows.outbox.append(
-                _channel_row(
-                    OutboxKind.ESCALATION_FEED,
-                    event_id,
-                    ticket,
-                    platform,
-                    platform.escalations_channel,
-                    payload,
-                    now,
-                )
-            )
 
     if rows.notifications:
         await session.execute(insert(Notification), rows.notifications)

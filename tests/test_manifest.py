@@ -134,10 +134,26 @@ CODE_CALLS = web_api_calls()
 BOT_METHODS: dict[str, tuple[ConversationType, ...] | None] = {
     method: CONVERSATION_TYPES.get(method) for method in sorted({c.method for c in CODE_CALLS})
 }
+
+
 # Scopes no method or event implies: the slash command and shortcuts, e-mail addresses in
 # users.info for domain auto-join, and a custom author name/icon only if a post sets one.
+def sets_author(sources: list[tuple[str, str]] | None = None) -> bool:
+    """Whether any post overrides its author: a call keyword, or a message dict built
+    with such a key and passed on with `**`."""
+    if any(c.keywords & AUTHOR_OVERRIDES for c in CODE_CALLS):
+        return True
+    for name, source in bot_sources() if sources is None else sources:
+        for node in ast.walk(ast.parse(source, filename=name)):
+            if isinstance(node, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in AUTHOR_OVERRIDES for k in node.keys
+            ):
+                return True
+    return False
+
+
 FEATURE_SCOPES = {"commands", "users:read.email"} | (
-    {"chat:write.customize"} if any(c.keywords & AUTHOR_OVERRIDES for c in CODE_CALLS) else set()
+    {"chat:write.customize"} if sets_author() else set()
 )
 
 SPEC_SHORTCUTS = {

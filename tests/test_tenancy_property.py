@@ -15,6 +15,7 @@ from core.errors import ThreadlineError
 from core.models import (
     Base,
     Message,
+    MessageCopy,
     Notification,
     Organization,
     OutboxMessage,
@@ -170,7 +171,12 @@ async def _check_invariants(sessions) -> None:
             if row.slack_channel is not None:
                 org = orgs[row.org_id]
                 assert row.slack_channel in {org.ticket_channel, org.escalations_channel}
-            if row.payload["internal"]:
+            if "copy_id" in row.payload:  # a relayed message, edit, delete or reaction
+                copy = await s.get_one(MessageCopy, row.payload["copy_id"])
+                message = await s.get_one(Message, copy.message_id)
+                if message.is_internal:
+                    assert row.org_id == message.author_org_id, "internal note relayed out"
+            elif row.payload.get("internal"):
                 author_org = users[row.payload["actor_id"]].org_id
                 assert row.org_id == author_org, "internal note left its org"
 

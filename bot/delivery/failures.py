@@ -13,6 +13,8 @@ from slack_sdk.errors import SlackApiError
 PERMANENT = frozenset(
     {
         "account_inactive",
+        "already_reacted",
+        "no_reaction",
         "cannot_dm_bot",
         "channel_not_found",
         "ekm_access_denied",

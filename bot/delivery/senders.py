@@ -12,23 +12,20 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.blocks import ticket_card
 from bot.blocks.notifications import notification_message
-from bot.card_actions import actions_for_org
 from bot.delivery.failures import Permanent
 from bot.delivery.slack_access import SlackCall
 from bot.listeners.home import render_home
 from core.models import (
-    Organization,
     OutboxMessage,
     OutboxStatus,
     SlackDMChannel,
-    Ticket,
+    ThreadKind,
+    TicketThread,
     User,
     utcnow,
 )
 from core.notifications import OutboxKind
-from core.services.loading import TICKET_LOAD_OPTIONS
 
 T = TypeVar("T")
 
@@ -152,33 +149,56 @@ async def dm_channel(job: Job, slack_user: str) -> str:
     return channel
 
 
+async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
+    """(channel, thread_ts) of the org's posted ticket thread, if it has one."""
+    if org_id is None or job.row.ticket_id is None:
+        return None
+    async with job.sessions() as session:
+        thread = await session.scalar(
+            select(TicketThread).where(
+                TicketThread.ticket_id == job.row.ticket_id,
+                TicketThread.org_id == org_id,
+                TicketThread.kind == ThreadKind.TICKET,
+                TicketThread.thread_ts.is_not(None),
+            )
+        )
+    return (thread.slack_channel, str(thread.thread_ts)) if thread else None
+
+
+_permalinks: dict[tuple[str, str], str] = {}
+
+
+async def thread_link(job: Job, org_id: int | None) -> str | None:
+    """Permalink of the recipient org's thread (cached: a thread's link never changes)."""
+    where = await org_thread_ts(job, org_id)
+    if where is None:
+        return None
+    if where not in _permalinks:
+        client = job.slack.client
+        channel, ts = where
+        try:
+            found = await job.slack(
+                "chat.getPermalink",
+                lambda: client.chat_getPermalink(channel=channel, message_ts=ts),
+            )
+        except Permanent:
+            return None
+        _permalinks[where] = str(found["permalink"])
+    return _permalinks[where]
+
+
 async def send_channel_notification(job: Job) -> None:
-    assert job.row.slack_channel
-    await post_in_channel(
-        job, job.row.slack_channel, notification_message(job.row.payload, link=None)
-    )
+    """An org-level notice, as a reply in the org's ticket thread when it has one."""
+    thread = await org_thread_ts(job, job.row.org_id)
+    message = notification_message(job.row.payload, link=None)
+    channel = required(job.row.slack_channel, "slack_channel")
+    await post_in_channel(job, channel, message, thread_ts=thread[1] if thread else None)
 
 
 async def send_dm_notification(job: Job) -> None:
     channel = await dm_channel(job, required(job.row.slack_user, "slack_user"))
-    await post_message(job, channel, notification_message(job.row.payload, link=None))
-
-
-async def send_escalation_feed(job: Job) -> None:
-    """The platform's escalations channel gets the ticket card as it is now."""
-    ticket_id = required(job.row.ticket_id, "ticket_id")
-    async with job.sessions() as session:
-        query = select(Ticket).where(Ticket.id == ticket_id).options(*TICKET_LOAD_OPTIONS)
-        ticket = (await session.scalars(query)).unique().one()
-        platform = await session.get_one(Organization, required(job.row.org_id, "org_id"))
-        card = ticket_card(ticket, actions_for_org(platform, ticket))
-    reason = str(job.row.payload.get("activity", ""))
-    card["text"] = f"Escalated: {card['text']}"
-    card["blocks"] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": reason[:2900] or "Escalated"}]},
-        *card["blocks"],
-    ]
-    await post_in_channel(job, required(job.row.slack_channel, "slack_channel"), card)
+    link = await thread_link(job, job.row.org_id)
+    await post_message(job, channel, notification_message(job.row.payload, link=link))
 
 
 async def send_home_refresh(job: Job) -> None:
@@ -204,7 +224,6 @@ async def send_home_refresh(job: Job) -> None:
 SENDERS: dict[str, Sender] = {
     OutboxKind.NOTIFY_CHANNEL: send_channel_notification,
     OutboxKind.NOTIFY_DM: send_dm_notification,
-    OutboxKind.ESCALATION_FEED: send_escalation_feed,
     OutboxKind.HOME_REFRESH: send_home_refresh,
 }
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import mirror_senders  # noqa: F401 (registers the mirroring senders)
 from bot.delivery.failures import (
     Deferred,
     Permanent,

@@ -4,6 +4,7 @@ from core.models.audit import AuditEntry
 from core.models.base import Base, utcnow
 from core.models.directory import NotifyMode, Organization, OrgEmailDomain, OrgKind, Role, User
 from core.models.messages import Message, Reaction
+from core.models.mirror import MessageCopy, ThreadKind, TicketThread
 from core.models.outbox import (
     DeliveryPacing,
     Notification,
@@ -33,6 +34,7 @@ __all__ = [
     "DeliveryPacing",
     "LinkKind",
     "Message",
+    "MessageCopy",
     "Notification",
     "NotifyMode",
     "OrgEmailDomain",
@@ -47,12 +49,14 @@ __all__ = [
     "SlackDMChannel",
     "SourceChannel",
     "Subtype",
+    "ThreadKind",
     "Ticket",
     "TicketInvolvedOrg",
     "TicketLink",
     "TicketReporter",
     "TicketSubscriber",
     "TicketTag",
+    "TicketThread",
     "User",
     "utcnow",
 ]

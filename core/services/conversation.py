@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, permissions
+from core import audit, mirroring, permissions
 from core.errors import Forbidden, NotFound, ValidationError
-from core.models import Message, Reaction, SourceChannel, Ticket, User, utcnow
+from core.models import Message, MessageCopy, Reaction, SourceChannel, Ticket, User, utcnow
 from core.notifications import EventKind, emit
 from core.services.loading import load_message, load_ticket
 from core.validation import clean_message_body
@@ -25,8 +25,13 @@ async def post_message(
     internal: bool = False,
     reply_to: int | None = None,
     source: SourceChannel = SourceChannel.SLACK,
+    origin: mirroring.SlackOrigin | None = None,
 ) -> Message:
-    """Post to the conversation. A reply to an internal note is itself internal."""
+    """Post to the conversation. A reply to an internal note is itself internal.
+
+    `origin` is the mirrored Slack thread message it was typed as; it is relayed to every
+    other thread (internal notes: only to the author org's own thread).
+    """
     text = clean_message_body(body)
     row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
     parent: Message | None = None
@@ -49,6 +54,7 @@ async def post_message(
         created_at=utcnow(),
     )
     session.add(message)
+    needed_response = row.needs_response
     if not internal:
         _track_needs_response(row, actor)
     await session.flush()
@@ -65,6 +71,9 @@ async def post_message(
         activity=f"{actor.name} ({actor.org.name}): {text}",
         message=message,
     )
+    await mirroring.relay_message(session, message, origin=origin)
+    if row.needs_response != needed_response:
+        await mirroring.cards_changed(session, row)
     return message
 
 
@@ -97,6 +106,7 @@ async def edit_message(
     )
     message.body = text
     message.edited_at = utcnow()
+    await mirroring.relay_change(session, message, mirroring.MirrorKind.RELAY_EDIT)
     return message
 
 
@@ -111,6 +121,7 @@ async def delete_message(session: AsyncSession, *, actor: User, message_id: int)
     )
     message.body = ""
     message.deleted_at = utcnow()
+    await mirroring.relay_change(session, message, mirroring.MirrorKind.RELAY_DELETE)
     return message
 
 
@@ -122,9 +133,16 @@ def _clean_emoji(emoji: str) -> str:
 
 
 async def react(
-    session: AsyncSession, *, actor: User, message_id: int, emoji: str
+    session: AsyncSession,
+    *,
+    actor: User,
+    message_id: int,
+    emoji: str,
+    on: MessageCopy | None = None,
 ) -> Reaction | None:
-    """Record a reaction (once). An ack emoji from the assigned org also acknowledges."""
+    """Record a reaction (once). An ack emoji from the assigned org also acknowledges.
+
+    `on` is the Slack copy it was made on; the others get it mirrored."""
     name = _clean_emoji(emoji)
     message, ticket = await load_message(
         session, actor=actor, message_id=message_id, for_update=True
@@ -157,12 +175,20 @@ async def react(
         activity=f"{actor.name} reacted :{name}: to: {message.body}",
         message=message,
     )
+    await mirroring.relay_reaction(session, message, emoji=name, added=True, on=on)
     if name in ACK_EMOJI and _may_acknowledge(actor, ticket, message):
         await _acknowledge(session, actor=actor, ticket=ticket, message=message)
     return reaction
 
 
-async def unreact(session: AsyncSession, *, actor: User, message_id: int, emoji: str) -> bool:
+async def unreact(
+    session: AsyncSession,
+    *,
+    actor: User,
+    message_id: int,
+    emoji: str,
+    on: MessageCopy | None = None,
+) -> bool:
     name = _clean_emoji(emoji)
     message, ticket = await load_message(session, actor=actor, message_id=message_id)
     result = await session.execute(
@@ -180,6 +206,7 @@ async def unreact(session: AsyncSession, *, actor: User, message_id: int, emoji:
             field=str(message.id),
             old=name,
         )
+        await mirroring.relay_reaction(session, message, emoji=name, added=False, on=on)
     return removed
 
 
@@ -215,6 +242,7 @@ async def _acknowledge(
     message.acknowledged_at = utcnow()
     message.acknowledged_by_id = actor.id
     ticket.needs_response = False
+    await mirroring.cards_changed(session, ticket)
     audit.record(
         session, ticket=ticket, actor=actor, action="message.acknowledged", field=str(message.id)
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from core import audit, permissions
+from core import audit, mirroring, permissions
 from core.errors import Forbidden
-from core.models import Organization, OrgKind, Ticket, TicketInvolvedOrg, User, utcnow
+from core.models import Message, Organization, OrgKind, Ticket, TicketInvolvedOrg, User, utcnow
 from core.notifications import EventKind, emit
 from core.services.assignment import least_loaded_rep, mark_assigned
 from core.services.loading import load_ticket, platform_org
@@ -49,14 +51,14 @@ async def escalate(
         reason=why,
     )
     activity = f"{actor.name} ({partner.name}) escalated {row.display_id} to {platform.name}"
-    await emit(
-        session,
-        kind=EventKind.ESCALATED,
-        ticket=row,
-        actor=actor,
-        activity=f"{activity}: {why}" if why else activity,
-    )
+    if why:
+        activity = f"{activity}: {why}"
+    await emit(session, kind=EventKind.ESCALATED, ticket=row, actor=actor, activity=activity)
     await _announce_owner(session, row, actor)
+    await mirroring.cards_changed(session, row)
+    summary = await _history_summary(session, row.id)
+    await mirroring.open_threads(session, row, [platform], summary=f"{activity}\n{summary}")
+    await mirroring.post_to_feed(session, row, platform, activity)
     return row
 
 
@@ -99,7 +101,35 @@ async def deescalate(
         activity=f"{activity}: {why}" if why else activity,
     )
     await _announce_owner(session, row, actor)
+    await mirroring.cards_changed(session, row)
     return row
+
+
+HISTORY_MESSAGES = 5
+HISTORY_EXCERPT = 200
+
+
+async def _history_summary(session: AsyncSession, ticket_id: int) -> str:
+    """The last public messages, for the thread of an org that joins the ticket late."""
+    messages = list(
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.ticket_id == ticket_id,
+                Message.is_internal.is_(False),
+                Message.deleted_at.is_(None),
+            )
+            .options(selectinload(Message.author))
+            .order_by(Message.id.desc())
+            .limit(HISTORY_MESSAGES)
+        )
+    )
+    if not messages:
+        return "No messages yet."
+    lines = [
+        f"{m.author.name}: {' '.join(m.body.split())[:HISTORY_EXCERPT]}" for m in reversed(messages)
+    ]
+    return "Latest messages:\n" + "\n".join(lines)
 
 
 async def _hand_over(session: AsyncSession, ticket: Ticket, org_id: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
+from core import audit, mirroring
 from core.errors import Conflict, ValidationError
 from core.models import LinkKind, Ticket, TicketLink, TicketSubscriber, TicketTag, User
 from core.services.loading import load_ticket
@@ -47,6 +47,7 @@ async def update_tags(
         old=sorted(before),
         new=sorted(after),
     )
+    await mirroring.cards_changed(session, row)
     return row
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, permissions, stages
+from core import audit, mirroring, permissions, stages
 from core.errors import ValidationError
 from core.models import (
     Organization,
@@ -105,6 +105,7 @@ async def create(
         actor=actor,
         activity=f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}",
     )
+    await mirroring.open_threads(session, ticket, [requester, assigned])
     return ticket
 
 
@@ -144,6 +145,7 @@ async def assign(
             actor=actor,
             activity=f"{actor.name} assigned {row.display_id} to {assignee.name}",
         )
+    await mirroring.cards_changed(session, row)
     return row
 
 
@@ -177,6 +179,7 @@ async def change_stage(
         actor=actor,
         activity=f"{actor.name} moved {row.display_id} from {current.label} to {target.label}",
     )
+    await mirroring.cards_changed(session, row)
     return row
 
 
@@ -198,6 +201,7 @@ async def set_severity(
         new=level,
     )
     row.severity = level
+    await mirroring.cards_changed(session, row)
     return row
 
 
@@ -253,4 +257,6 @@ async def update_fields(
             new=value,
         )
         setattr(row, field, value)
+    if changes:
+        await mirroring.cards_changed(session, row)
     return row

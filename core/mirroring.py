@@ -1,0 +1,223 @@
+"""Thread mirroring (SPEC §4): the outbox rows that keep every org's Slack thread in step.
+
+Each ticket has a thread per involved org with a ticket channel, rooted at the ticket card.
+Messages are relayed to every thread but the one they were typed in (internal notes only
+to the author org's own thread); edits, deletes and reactions follow a message to all its
+copies; every change re-renders the card in every thread and in the escalations feed.
+All of it is outbox rows written with the change, in the channel's pacing lane, so the
+delivery worker posts it in order, paced, retried and never lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import (
+    Message,
+    MessageCopy,
+    Organization,
+    OutboxMessage,
+    ThreadKind,
+    Ticket,
+    TicketThread,
+    utcnow,
+)
+from core.outbox_signal import mark_outbox_written
+
+_CARDS_QUEUED = "threadline_cards_queued"
+
+
+class MirrorKind(StrEnum):
+    THREAD_OPEN = "thread.open"
+    CARD_UPDATE = "card.update"
+    RELAY_POST = "relay.post"
+    RELAY_EDIT = "relay.edit"
+    RELAY_DELETE = "relay.delete"
+    RELAY_REACT = "relay.react"
+    RELAY_UNREACT = "relay.unreact"
+
+
+@dataclass(frozen=True)
+class SlackOrigin:
+    """Where a message was typed in Slack: the mirrored thread, and the message's ts."""
+
+    thread: TicketThread
+    ts: str
+
+
+async def _enqueue(
+    session: AsyncSession, kind: MirrorKind, thread: TicketThread, payload: dict[str, Any]
+) -> None:
+    now = utcnow()
+    key = uuid.uuid4().hex
+    await session.execute(
+        insert(OutboxMessage).values(
+            kind=kind.value,
+            dedupe_key=f"{kind.value}:{thread.id}:{key}",
+            event_id=key,
+            ticket_id=thread.ticket_id,
+            org_id=thread.org_id,
+            slack_team=thread.slack_team,
+            slack_channel=thread.slack_channel,
+            bucket=f"{thread.slack_team}:{thread.slack_channel}",
+            payload={"thread_id": thread.id, **payload},
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    await mark_outbox_written(session)
+
+
+async def threads_of(
+    session: AsyncSession, ticket_id: int, *, kind: ThreadKind | None = None
+) -> list[TicketThread]:
+    query = select(TicketThread).where(TicketThread.ticket_id == ticket_id)
+    if kind is not None:
+        query = query.where(TicketThread.kind == kind)
+    return list(await session.scalars(query.order_by(TicketThread.id)))
+
+
+async def open_threads(
+    session: AsyncSession,
+    ticket: Ticket,
+    orgs: Iterable[Organization],
+    *,
+    summary: str | None = None,
+) -> list[TicketThread]:
+    """Root a thread (the card) in each org's ticket channel that has none for the ticket."""
+    existing = {t.org_id for t in await threads_of(session, ticket.id, kind=ThreadKind.TICKET)}
+    opened = []
+    for org in orgs:
+        if org.id in existing or not (org.slack_team and org.ticket_channel):
+            continue
+        thread = TicketThread(
+            ticket_id=ticket.id,
+            org_id=org.id,
+            kind=ThreadKind.TICKET,
+            slack_team=org.slack_team,
+            slack_channel=org.ticket_channel,
+        )
+        session.add(thread)
+        await session.flush()
+        await _enqueue(session, MirrorKind.THREAD_OPEN, thread, {"summary": summary})
+        existing.add(org.id)
+        opened.append(thread)
+    return opened
+
+
+async def post_to_feed(
+    session: AsyncSession, ticket: Ticket, platform: Organization, why: str
+) -> None:
+    """A card in the platform's escalations channel, one per escalation (SPEC §4)."""
+    if not (platform.slack_team and platform.escalations_channel):
+        return
+    feed = await session.scalar(
+        select(TicketThread).where(
+            TicketThread.ticket_id == ticket.id, TicketThread.kind == ThreadKind.ESCALATION_FEED
+        )
+    )
+    if feed is None:
+        feed = TicketThread(
+            ticket_id=ticket.id,
+            org_id=platform.id,
+            kind=ThreadKind.ESCALATION_FEED,
+            slack_team=platform.slack_team,
+            slack_channel=platform.escalations_channel,
+        )
+        session.add(feed)
+    else:
+        feed.thread_ts = None  # a re-escalation gets a new card; the old one stays as history
+    await session.flush()
+    await _enqueue(session, MirrorKind.THREAD_OPEN, feed, {"summary": why})
+
+
+async def cards_changed(session: AsyncSession, ticket: Ticket) -> None:
+    """Re-render the card in every thread of the ticket (once per transaction)."""
+    queued: set[int] = session.info.setdefault(_CARDS_QUEUED, set())
+    if ticket.id in queued:
+        return
+    queued.add(ticket.id)
+    for thread in await threads_of(session, ticket.id):
+        await _enqueue(session, MirrorKind.CARD_UPDATE, thread, {})
+
+
+async def relay_message(
+    session: AsyncSession, message: Message, *, origin: SlackOrigin | None = None
+) -> None:
+    """Copy a new message into every other thread (internal notes: its org's thread only)."""
+    threads = await threads_of(session, message.ticket_id, kind=ThreadKind.TICKET)
+    if origin is not None:
+        session.add(
+            MessageCopy(
+                message_id=message.id,
+                thread_id=origin.thread.id,
+                slack_channel=origin.thread.slack_channel,
+                ts=origin.ts,
+                is_origin=True,
+            )
+        )
+    for thread in threads:
+        if origin is not None and thread.id == origin.thread.id:
+            continue
+        if message.is_internal and thread.org_id != message.author_org_id:
+            continue
+        copy = MessageCopy(
+            message_id=message.id, thread_id=thread.id, slack_channel=thread.slack_channel
+        )
+        session.add(copy)
+        await session.flush()
+        await _enqueue(session, MirrorKind.RELAY_POST, thread, {"copy_id": copy.id})
+    await session.flush()
+
+
+async def copies_of(session: AsyncSession, message_id: int) -> Sequence[MessageCopy]:
+    return list(
+        await session.scalars(
+            select(MessageCopy).where(MessageCopy.message_id == message_id).order_by(MessageCopy.id)
+        )
+    )
+
+
+async def relay_change(session: AsyncSession, message: Message, kind: MirrorKind) -> None:
+    """An edit or delete follows the message to every relayed copy (not where it was typed)."""
+    for copy in await copies_of(session, message.id):
+        if copy.is_origin:
+            continue
+        thread = await session.get_one(TicketThread, copy.thread_id)
+        await _enqueue(session, kind, thread, {"copy_id": copy.id})
+
+
+async def relay_reaction(
+    session: AsyncSession, message: Message, *, emoji: str, added: bool, on: MessageCopy | None
+) -> None:
+    """Mirror a reaction onto every copy except the one it was made on."""
+    kind = MirrorKind.RELAY_REACT if added else MirrorKind.RELAY_UNREACT
+    for copy in await copies_of(session, message.id):
+        if on is not None and copy.id == on.id:
+            continue
+        thread = await session.get_one(TicketThread, copy.thread_id)
+        await _enqueue(session, kind, thread, {"copy_id": copy.id, "emoji": emoji})
+
+
+async def thread_at(session: AsyncSession, channel: str, thread_ts: str) -> TicketThread | None:
+    """The mirrored ticket thread rooted at (channel, thread_ts), if any."""
+    return await session.scalar(
+        select(TicketThread).where(
+            TicketThread.slack_channel == channel,
+            TicketThread.thread_ts == thread_ts,
+            TicketThread.kind == ThreadKind.TICKET,
+        )
+    )
+
+
+async def copy_at(session: AsyncSession, channel: str, ts: str) -> MessageCopy | None:
+    return await session.scalar(
+        select(MessageCopy).where(MessageCopy.slack_channel == channel, MessageCopy.ts == ts)
+    )
