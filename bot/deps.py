@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.identity import IdentityResolver
 from core.config import Settings
+
+WORK_SLOTS = 6
 
 
 @dataclass
@@ -15,3 +18,6 @@ class BotDeps:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     identities: IdentityResolver
+    # Work done after ack() shares the event loop with the acks of later requests; capping
+    # how much of it runs at once keeps a burst of commands from delaying their acks.
+    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))

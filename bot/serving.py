@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -70,6 +71,9 @@ async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespac
             )
             await socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack over Socket Mode")
+        # Everything loaded so far lives as long as the process: keep it out of the
+        # collector's way, so full collections stay short while requests are served.
+        gc.freeze()
         worker = None if args.no_worker else build_worker(settings, engine)
         if worker is not None:
             worker_task = asyncio.create_task(worker.run(stop))

@@ -51,7 +51,7 @@ async def perform(
     if who is None:
         return Refusal("I could not tell who sent this, so nothing was recorded.")
     try:
-        async with deps.sessions.begin() as session:
+        async with deps.work_slots, deps.sessions.begin() as session:
             actor = await deps.identities.resolve(session, client, who)
             if actor is None:
                 return Refusal(not_mapped_text(who))
