@@ -9,7 +9,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pydantic import ValidationError as PydanticValidationError
+
 from bot import cli_tasks
+from bot.logs import configure_logging
 from core.config import Settings
 from core.errors import ThreadlineError
 
@@ -61,7 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--org", help="only tickets requested by this org (slug)")
     export.add_argument("--stage", help="only tickets in this stage (name or short form)")
     export.add_argument("--since", type=_date, help="only tickets created on or after YYYY-MM-DD")
+    _add_token_commands(commands)
     return parser
+
+
+def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tokens create|revoke`: personal tokens for the REST API at /api/v1."""
+    tokens = commands.add_parser("tokens", help="API tokens for the REST API (/api/v1)")
+    token_commands = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="issue a token; it is printed only once")
+    create.add_argument("--user", required=True, metavar="EMAIL", help="the user it acts as")
+    create.add_argument("--name", help="a label, e.g. what uses the token")
+    revoke = token_commands.add_parser("revoke", help="revoke one token, or all of a user's")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="the token id `tokens create` printed")
+    which.add_argument("--user", metavar="EMAIL", help="revoke every token of this user")
 
 
 def _date(value: str) -> datetime:
@@ -73,10 +90,15 @@ def _date(value: str) -> datetime:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    settings = Settings()
+    try:
+        settings = Settings()
+    except PydanticValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        print(f"error: invalid configuration ({problems})", file=sys.stderr)
+        return 2
+    configure_logging(json=settings.log_format == "json")
     try:
         return asyncio.run(cli_tasks.dispatch(args, settings))
     except ThreadlineError as err:

@@ -16,6 +16,7 @@ from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from core.directory_file import parse_directory, render_directory
 from core.errors import ValidationError
+from core.services import api_tokens
 from core.services import directory as directory_service
 from core.services.export import export_tickets, parse_format
 from core.services.loading import org_by_slug
@@ -46,6 +47,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return await export_directory(engine)
             case "tickets":
                 return await export_ticket_file(engine, args)
+            case "tokens":
+                return await manage_tokens(engine, args)
         raise AssertionError(f"unhandled command {args.command}")
     finally:
         await engine.dispose()
@@ -103,4 +106,24 @@ async def export_ticket_file(engine: AsyncEngine, args: argparse.Namespace) -> i
             session, viewer=None, format=parse_format(args.format), filters=filters
         ):
             sys.stdout.write(piece)
+    return 0
+
+
+async def manage_tokens(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    """`tokens create` prints the clear token once; only its SHA-256 digest is stored."""
+    async with create_sessionmaker(engine)() as session, session.begin():
+        if args.tokens_command == "create":
+            issued = await api_tokens.create(session, email=args.user, name=args.name)
+            print(issued.secret)
+            print(
+                f"token {issued.token.id} acts as {args.user.strip().lower()}; store it now, "
+                "it is not shown again. Send it as `Authorization: Bearer <token>`.",
+                file=sys.stderr,
+            )
+        elif args.id is not None:
+            token = await api_tokens.revoke(session, token_id=args.id)
+            print(f"revoked token {token.id}")
+        else:
+            count = await api_tokens.revoke_all(session, email=args.user)
+            print(f"revoked {count} token(s) of {args.user.strip().lower()}")
     return 0

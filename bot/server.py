@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.metrics import refresh_queue_gauges
+from bot.logs import request_id
 from core import schema
 from core.db import create_sessionmaker
 
@@ -85,12 +89,42 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
+@web.middleware
+async def request_log(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """One log line per request, tagged with a request id (the caller's X-Request-Id, or new)."""
+    rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    token = request_id.set(rid)
+    started = time.monotonic()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = rid
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,  # never the query string: OAuth codes travel there
+                "status": status,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
+        request_id.reset(token)
+
+
 def create_web_app(
     engine: AsyncEngine,
     bolt: AsyncApp | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[request_log])
     app[ENGINE_KEY] = engine
     app[SESSIONS_KEY] = sessions or create_sessionmaker(engine)
     app.router.add_get("/healthz", healthz)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     )
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
 
+    log_format: str = Field(
+        default="json", pattern="^(json|text)$", validation_alias="THREADLINE_LOG_FORMAT"
+    )
     host: str = Field(default="0.0.0.0", validation_alias="THREADLINE_HOST")  # noqa: S104
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="THREADLINE_PORT")
 

@@ -148,7 +148,17 @@ class DeliveryWorker:
             )
             self.metrics.sent(row.kind, (now - row.created_at).total_seconds())
         await self._record(outcome)
-        log.debug("delivery %s %s in %.3fs", row.id, outcome.status, time.monotonic() - started)
+        log.info(
+            "delivery",
+            extra={
+                "delivery_id": row.id,
+                "kind": row.kind,
+                "lane": row.bucket,
+                "status": str(outcome.status),
+                "error": outcome.error,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
 
     async def _failed(self, row: OutboxMessage, failure: Exception) -> Outcome:
         now = utcnow()

@@ -1,5 +1,6 @@
 """The persistent model. Importing this package registers every table on `Base.metadata`."""
 
+from core.models.api_tokens import ApiToken
 from core.models.audit import AuditEntry
 from core.models.base import Base, utcnow
 from core.models.directory import NotifyMode, Organization, OrgEmailDomain, OrgKind, Role, User
@@ -28,6 +29,7 @@ from core.models.tickets import (
 )
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEntry",
     "Base",
