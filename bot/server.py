@@ -14,6 +14,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.app import PREFIX as API_PREFIX
+from api.app import create_api_app
 from bot.delivery.metrics import refresh_queue_gauges
 from bot.logs import request_id
 from core import schema
@@ -130,6 +132,7 @@ def create_web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    app.add_subapp(API_PREFIX, create_api_app(app[SESSIONS_KEY]))
     if bolt is not None:
         mount_slack(app, bolt)
     return app

@@ -20,7 +20,7 @@ from bot.install_mode import missing_settings_hint
 from bot.server import create_web_app
 from bot.slack_app import SlackMode, create_runtime
 from core.config import Settings
-from core.db import create_sessionmaker
+from core.db import create_engine, create_sessionmaker
 
 log = logging.getLogger("threadline")
 
@@ -39,10 +39,16 @@ def _safe_url(settings: Settings) -> str:
 
 
 def build_worker(settings: Settings, engine: AsyncEngine) -> DeliveryWorker | None:
+    """A worker with a connection pool of its own, sized to its concurrency, so claiming
+    never queues behind the recording of outcomes (or behind the web app's requests)."""
     access = access_from_settings(settings, engine)
     if access is None:
         return None
-    return DeliveryWorker(settings, create_sessionmaker(engine), access)
+    # A handful of connections serves 32 deliveries in flight (each holds one only briefly),
+    # and keeps several workers well inside PostgreSQL's connection limit.
+    size = 1 if settings.is_sqlite else min(settings.delivery_concurrency, 8) + 2
+    pool = create_engine(settings.database_url, pool_size=size, max_overflow=0)
+    return DeliveryWorker(settings, create_sessionmaker(pool), access, owned_engine=pool)
 
 
 async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespace) -> int:

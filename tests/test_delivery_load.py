@@ -95,7 +95,13 @@ async def test_load_with_rate_limits_and_errors(fake_slack, engine, sessions, da
     assert set(per_ticket.values()) == {1}, "a notification arrived twice"
     for channel, stamps in times.items():
         gaps = [b - a for a, b in itertools.pairwise(stamps)]
-        assert min(gaps) >= 0.9, f"{channel}: two posts {min(gaps):.3f}s apart"
+        if min(gaps) < 0.9:
+            timeline = [
+                (round(c.time - stamps[0], 3), c.status, c.args.get("text", "")[:40])
+                for c in fake_slack.calls("chat.postMessage")
+                if c.args.get("channel") == channel
+            ]
+            raise AssertionError(f"{channel}: two posts {min(gaps):.3f}s apart: {timeline}")
 
     limited = [c for c in fake_slack.calls("chat.postMessage") if c.status == 429]
     assert limited, "the fault injection did not fire"

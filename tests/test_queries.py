@@ -191,3 +191,9 @@ async def test_export_streams_in_chunks(sessions, monkeypatch):
     data = json.loads(await _export(world, "ana", ExportFormat.JSON))
     assert [d["title"] for d in data] == [f"n{n}" for n in range(5)]
     assert [d["tags"] for d in data] == [[f"t{n}"] for n in range(5)]
+
+
+async def test_ticket_ids_beyond_the_id_column_are_simply_not_found(sessions):
+    world = await build_world(sessions)
+    with pytest.raises(NotFound):
+        await world.act("carl", tickets.change_stage, ticket="TKT-99999999999", stage="C")

@@ -149,10 +149,17 @@ async def dm_channel(job: Job, slack_user: str) -> str:
     return channel
 
 
+_threads: dict[tuple[int, int], tuple[str, str]] = {}
+
+
 async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
-    """(channel, thread_ts) of the org's posted ticket thread, if it has one."""
+    """(channel, thread_ts) of the org's posted ticket thread, if it has one (cached once
+    posted: a ticket thread's root never moves)."""
     if org_id is None or job.row.ticket_id is None:
         return None
+    key = (job.row.ticket_id, org_id)
+    if key in _threads:
+        return _threads[key]
     async with job.sessions() as session:
         thread = await session.scalar(
             select(TicketThread).where(
@@ -162,7 +169,10 @@ async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
                 TicketThread.thread_ts.is_not(None),
             )
         )
-    return (thread.slack_channel, str(thread.thread_ts)) if thread else None
+    if thread is None:
+        return None
+    _threads[key] = (thread.slack_channel, str(thread.thread_ts))
+    return _threads[key]
 
 
 _permalinks: dict[tuple[str, str], str] = {}

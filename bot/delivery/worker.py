@@ -14,9 +14,9 @@ import os
 import random
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery import mirror_senders  # noqa: F401 (registers the mirroring senders)
 from bot.delivery.failures import (
@@ -50,7 +50,9 @@ class DeliveryWorker:
         *,
         metrics: DeliveryMetrics | None = None,
         name: str | None = None,
+        owned_engine: AsyncEngine | None = None,
     ) -> None:
+        """`owned_engine`: the worker's own connection pool, disposed when it stops."""
         self.settings = settings
         self.sessions = sessions
         self.access = access
@@ -60,6 +62,7 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._lease = timedelta(seconds=settings.delivery_lease_s)
         self._next_prune = 0.0
+        self._owned_engine = owned_engine
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; in-flight deliveries finish before returning."""
@@ -76,6 +79,8 @@ class DeliveryWorker:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self.wakeup.stop()
+            if self._owned_engine is not None:
+                await self._owned_engine.dispose()
             log.info("delivery worker %s stopped", self.name)
 
     def _free_slots(self) -> int:
@@ -100,8 +105,10 @@ class DeliveryWorker:
         return len(claims)
 
     def _done(self, task: asyncio.Task[None]) -> None:
+        was_full = self._free_slots() == 0
         self._in_flight.discard(task)
-        self.wakeup.set()  # a slot is free, and the lane reopens soon
+        if was_full:
+            self.wakeup.set()  # a slot is free again
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         timeout = self.settings.delivery_poll_s
@@ -139,15 +146,18 @@ class DeliveryWorker:
         except Exception as err:  # every failure becomes an outcome; nothing escapes
             outcome = await self._failed(row, classify("send", err))
         else:
-            now = utcnow()
+            # The interval counts from Slack's answer: however long the post took to
+            # arrive, the next one reaches Slack at least an interval later.
+            interval = timedelta(seconds=self.settings.delivery_channel_interval_s)
             outcome = Outcome(
                 row_id=row.id,
                 bucket=row.bucket,
                 status=OutboxStatus.SENT,
-                lane_open_at=now + timedelta(seconds=self.settings.delivery_channel_interval_s),
+                lane_open_at=utcnow() + interval,
             )
-            self.metrics.sent(row.kind, (now - row.created_at).total_seconds())
+            self.metrics.sent(row.kind, (utcnow() - row.created_at).total_seconds())
         await self._record(outcome)
+        self._wake_when_open(outcome.lane_open_at)
         log.info(
             "delivery",
             extra={
@@ -159,6 +169,11 @@ class DeliveryWorker:
                 "ms": round((time.monotonic() - started) * 1000, 1),
             },
         )
+
+    def _wake_when_open(self, when: datetime) -> None:
+        """Claim again when this lane reopens, rather than on every finished delivery."""
+        delay = max((when - utcnow()).total_seconds(), 0.0)
+        asyncio.get_running_loop().call_later(delay, self.wakeup.set)
 
     async def _failed(self, row: OutboxMessage, failure: Exception) -> Outcome:
         now = utcnow()
