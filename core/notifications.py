@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -32,6 +32,9 @@ from core.models import (
 from core.outbox_signal import mark_outbox_written
 
 DESCRIPTION_EXCERPT = 280
+# The App Home is not urgent: a short delay lets one publish cover a burst of events (the
+# sender coalesces queued refreshes) and keeps relays and DMs ahead of it.
+HOME_REFRESH_DELAY = timedelta(seconds=3)
 ACTIVITY_PREVIEW = 280
 
 
@@ -249,7 +252,7 @@ def _dm_row(
         "slack_user": user.slack_user,
         "bucket": f"{user.slack_team}:{lane}:{user.slack_user}",
         "payload": payload,
-        "next_attempt_at": now,
+        "next_attempt_at": now + HOME_REFRESH_DELAY if kind == OutboxKind.HOME_REFRESH else now,
         "created_at": now,
     }
 

@@ -5,7 +5,7 @@ when they succeeded; failures are raised as `bot.delivery.failures` and handled 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -31,6 +31,15 @@ T = TypeVar("T")
 
 
 @dataclass
+class SenderCache:
+    """What one worker remembers between deliveries: posted thread roots never move, and a
+    thread's permalink never changes."""
+
+    threads: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    permalinks: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass
 class Job:
     """A claimed row (detached snapshot) and the means to deliver it."""
 
@@ -38,6 +47,7 @@ class Job:
     slack: SlackCall
     sessions: async_sessionmaker[AsyncSession]
     uncertain: bool = False
+    cache: SenderCache = field(default_factory=lambda: SenderCache())
 
     @property
     def team(self) -> str:
@@ -149,17 +159,14 @@ async def dm_channel(job: Job, slack_user: str) -> str:
     return channel
 
 
-_threads: dict[tuple[int, int], tuple[str, str]] = {}
-
-
 async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
     """(channel, thread_ts) of the org's posted ticket thread, if it has one (cached once
     posted: a ticket thread's root never moves)."""
     if org_id is None or job.row.ticket_id is None:
         return None
     key = (job.row.ticket_id, org_id)
-    if key in _threads:
-        return _threads[key]
+    if key in job.cache.threads:
+        return job.cache.threads[key]
     async with job.sessions() as session:
         thread = await session.scalar(
             select(TicketThread).where(
@@ -171,11 +178,8 @@ async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
         )
     if thread is None:
         return None
-    _threads[key] = (thread.slack_channel, str(thread.thread_ts))
-    return _threads[key]
-
-
-_permalinks: dict[tuple[str, str], str] = {}
+    job.cache.threads[key] = (thread.slack_channel, str(thread.thread_ts))
+    return job.cache.threads[key]
 
 
 async def thread_link(job: Job, org_id: int | None) -> str | None:
@@ -183,7 +187,7 @@ async def thread_link(job: Job, org_id: int | None) -> str | None:
     where = await org_thread_ts(job, org_id)
     if where is None:
         return None
-    if where not in _permalinks:
+    if where not in job.cache.permalinks:
         client = job.slack.client
         channel, ts = where
         try:
@@ -193,8 +197,8 @@ async def thread_link(job: Job, org_id: int | None) -> str | None:
             )
         except Permanent:
             return None
-        _permalinks[where] = str(found["permalink"])
-    return _permalinks[where]
+        job.cache.permalinks[where] = str(found["permalink"])
+    return job.cache.permalinks[where]
 
 
 async def send_channel_notification(job: Job) -> None:

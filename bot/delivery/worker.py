@@ -28,7 +28,7 @@ from bot.delivery.failures import (
     classify,
 )
 from bot.delivery.metrics import DeliveryMetrics
-from bot.delivery.senders import SENDERS, Job
+from bot.delivery.senders import SENDERS, Job, SenderCache
 from bot.delivery.slack_access import SlackAccess, SlackCall, method_lane
 from bot.delivery.wakeup import Wakeup
 from core import delivery_queue
@@ -63,6 +63,7 @@ class DeliveryWorker:
         self._lease = timedelta(seconds=settings.delivery_lease_s)
         self._next_prune = 0.0
         self._owned_engine = owned_engine
+        self._cache = SenderCache()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; in-flight deliveries finish before returning."""
@@ -142,7 +143,10 @@ class DeliveryWorker:
                 raise Permanent(f"no sender for outbox kind {row.kind!r}")
             client = await self.access.client_for(team)
             call = SlackCall(client, team, self.sessions)
-            await sender(Job(row=row, slack=call, sessions=self.sessions, uncertain=uncertain))
+            job = Job(
+                row=row, slack=call, sessions=self.sessions, uncertain=uncertain, cache=self._cache
+            )
+            await sender(job)
         except Exception as err:  # every failure becomes an outcome; nothing escapes
             outcome = await self._failed(row, classify("send", err))
         else:

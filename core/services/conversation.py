@@ -63,6 +63,8 @@ async def post_message(
     else:
         kind = EventKind.REPLY if parent else EventKind.MESSAGE
     audit.record(session, ticket=row, actor=actor, action=kind.value, new=str(message.id))
+    # Relays first: their outbox rows get lower ids, so they go out before the DMs.
+    await mirroring.relay_message(session, message, origin=origin)
     await emit(
         session,
         kind=kind,
@@ -71,7 +73,6 @@ async def post_message(
         activity=f"{actor.name} ({actor.org.name}): {text}",
         message=message,
     )
-    await mirroring.relay_message(session, message, origin=origin)
     if row.needs_response != needed_response:
         await mirroring.cards_changed(session, row)
     return message
