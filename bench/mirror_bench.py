@@ -45,6 +45,7 @@ from bot.delivery.worker import DeliveryWorker
 from core import delivery_queue, outbox_signal, schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
+from core.delivery_queue import Claim
 from core.mirroring import MirrorKind
 from core.models import OutboxMessage, OutboxStatus, ThreadKind, TicketThread
 from core.services import escalation, tickets
@@ -123,13 +124,13 @@ class Probe:
             self.claims |= {c.row.id: (t, c.row.bucket, c.row.kind) for c in claims}
             return claims
 
-        async def timed_record(session: AsyncSession, *, owner: str, outcome: Any) -> bool:
-            self.lane_open[outcome.row_id] = outcome.lane_open_at.timestamp()
-            return await RECORD(session, owner=owner, outcome=outcome)
+        async def timed_record(session: AsyncSession, *, owner: str, outcomes: Any) -> int:
+            self.lane_open |= {o.row_id: o.lane_open_at.timestamp() for o in outcomes}
+            return await RECORD(session, owner=owner, outcomes=outcomes)
 
-        async def timed_deliver(row: OutboxMessage, *, uncertain: bool) -> None:
-            self.started[row.id] = time.time()
-            await deliver(row, uncertain=uncertain)
+        async def timed_deliver(claimed: Claim, roots: Any) -> None:
+            self.started[claimed.row.id] = time.time()
+            await deliver(claimed, roots)
 
         delivery_queue.claim, delivery_queue.record = timed_claim, timed_record  # type: ignore[assignment]
         worker._deliver = timed_deliver  # type: ignore[method-assign]

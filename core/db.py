@@ -20,6 +20,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 CONNECT_TIMEOUT_S = 5
+# Execution option marking sessions that only read (see `read_only_sessions`).
+READ_ONLY = "threadline_read_only"
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -54,9 +56,21 @@ def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _: Connectio
 def _begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     # writer got in between; taking the write lock up front makes writers queue instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A session that only reads needs no lock at all: under WAL it reads a snapshot.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions keep loaded objects usable after commit, which the renderers rely on."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the same engine for lookups that never write. On SQLite they skip the
+    write lock every other transaction takes, so hot read paths (the delivery worker's
+    lookups) neither wait for writers nor hold them up. On PostgreSQL they are ordinary."""
+    engine = sessions.kw["bind"]
+    return async_sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

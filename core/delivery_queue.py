@@ -11,14 +11,17 @@ after Slack's `Retry-After`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Table,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -37,9 +40,9 @@ RECEIPT_RETENTION = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
+def _due(now: datetime, soon: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= soon),
         and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
     )
 
@@ -47,23 +50,35 @@ def _due(now: datetime) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class Claim:
     """A leased row. `uncertain`: its previous worker lost the lease mid-delivery, so that
-    attempt may have reached Slack; the sender checks before posting again."""
+    attempt may have reached Slack; the sender checks before posting again. `not_before`:
+    the row (claimed ahead) must not be posted before then: its lane's opening, or its
+    retry time."""
 
     row: OutboxMessage
     uncertain: bool
+    not_before: datetime
 
 
 async def claim(
-    session: AsyncSession, *, owner: str, limit: int, lease: timedelta, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    owner: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+    ahead: timedelta = timedelta(0),
 ) -> list[Claim]:
-    """Lease up to `limit` due rows, at most one per open lane, oldest first."""
+    """Lease up to `limit` rows due within `ahead`, at most one per lane open by then,
+    oldest first. Claiming a little ahead takes the claim off a busy lane's critical path:
+    the worker waits out the rest, then posts the moment the lane opens."""
     now = now or utcnow()
+    soon = now + ahead
     lane_closed = exists().where(
-        DeliveryPacing.key == OutboxMessage.bucket, DeliveryPacing.not_before > now
+        DeliveryPacing.key == OutboxMessage.bucket, DeliveryPacing.not_before > soon
     )
     oldest_per_lane = (
         select(func.min(OutboxMessage.id))
-        .where(_due(now), ~lane_closed)
+        .where(_due(now, soon), ~lane_closed)
         .group_by(OutboxMessage.bucket)
         .order_by(func.min(OutboxMessage.id))
         .limit(limit)
@@ -71,7 +86,7 @@ async def claim(
     rows = list(
         await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.id.in_(oldest_per_lane), _due(now))
+            .where(OutboxMessage.id.in_(oldest_per_lane), _due(now, soon))
             .order_by(OutboxMessage.id)
             .with_for_update(skip_locked=True)
         )
@@ -88,16 +103,19 @@ async def claim(
         .values([{"key": key, "not_before": EPOCH} for key in lanes])
         .on_conflict_do_nothing(index_elements=[DeliveryPacing.key])
     )
-    open_lanes = set(
-        await session.scalars(
-            select(DeliveryPacing.key)
-            .where(DeliveryPacing.key.in_(lanes), DeliveryPacing.not_before <= now)
-            .order_by(DeliveryPacing.key)
-            .with_for_update(skip_locked=True)
-        )
+    lane_times = await session.execute(
+        select(DeliveryPacing.key, DeliveryPacing.not_before)
+        .where(DeliveryPacing.key.in_(lanes), DeliveryPacing.not_before <= soon)
+        .order_by(DeliveryPacing.key)
+        .with_for_update(skip_locked=True)
     )
+    open_lanes = {key: opens_at for key, opens_at in lane_times}
     claims = [
-        Claim(row, uncertain=row.status == OutboxStatus.SENDING)
+        Claim(
+            row,
+            uncertain=row.status == OutboxStatus.SENDING,
+            not_before=max(open_lanes[row.bucket], row.next_attempt_at, now),
+        )
         for row in rows
         if row.bucket in open_lanes
     ]
@@ -135,14 +153,6 @@ async def lane_open_at(session: AsyncSession, key: str) -> datetime | None:
     return await session.scalar(select(DeliveryPacing.not_before).where(DeliveryPacing.key == key))
 
 
-def _mine(row_id: int, owner: str) -> ColumnElement[bool]:
-    return and_(
-        OutboxMessage.id == row_id,
-        OutboxMessage.lease_owner == owner,
-        OutboxMessage.status == OutboxStatus.SENDING,
-    )
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one claimed row; `lane_open_at` reopens its lane."""
@@ -156,26 +166,56 @@ class Outcome:
     counts_attempt: bool = True
 
 
-async def record(session: AsyncSession, *, owner: str, outcome: Outcome) -> bool:
-    """Apply an outcome if this worker still holds the lease; False if it lost it."""
-    now = utcnow()
-    values: dict[str, object] = {
-        "status": outcome.status,
-        "lease_until": None,
-        "lease_owner": None,
-        "last_error": outcome.error,
-    }
-    if outcome.counts_attempt:
-        values["attempts"] = OutboxMessage.attempts + 1
-    if outcome.status == OutboxStatus.SENT:
-        values["sent_at"] = now
-    if outcome.next_attempt_at is not None:
-        values["next_attempt_at"] = outcome.next_attempt_at
-    result = await session.execute(
-        update(OutboxMessage).where(_mine(outcome.row_id, owner)).values(**values)
+_OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+_OUTBOX = _OUTBOX_TABLE.c
+# One statement for every outcome, so a batch goes to the database as one executemany.
+_RECORD_OUTCOME = (
+    update(_OUTBOX_TABLE)
+    .where(
+        _OUTBOX.id == bindparam("row_id"),
+        _OUTBOX.lease_owner == bindparam("owner"),  # only while this worker holds the lease
+        _OUTBOX.status == OutboxStatus.SENDING,
     )
-    await set_lanes(session, {outcome.bucket: outcome.lane_open_at})
-    return bool(getattr(result, "rowcount", 0))
+    .values(
+        status=bindparam("new_status"),
+        lease_until=None,
+        lease_owner=None,
+        last_error=bindparam("error"),
+        attempts=_OUTBOX.attempts + bindparam("counted", type_=Integer),
+        sent_at=bindparam("sent_at"),
+        next_attempt_at=func.coalesce(
+            bindparam("retry_at", type_=_OUTBOX.next_attempt_at.type), _OUTBOX.next_attempt_at
+        ),
+    )
+)
+
+
+async def record(session: AsyncSession, *, owner: str, outcomes: Sequence[Outcome]) -> int:
+    """Apply outcomes of rows this worker still holds (one statement, one lane upsert);
+    returns how many applied: a row whose lease was lost keeps its new owner's state."""
+    if not outcomes:
+        return 0
+    now = utcnow()
+    result = await session.execute(
+        _RECORD_OUTCOME,
+        [
+            {
+                "row_id": outcome.row_id,
+                "owner": owner,
+                "new_status": outcome.status,
+                "error": outcome.error,
+                "counted": int(outcome.counts_attempt),
+                "sent_at": now if outcome.status == OutboxStatus.SENT else None,
+                "retry_at": outcome.next_attempt_at,
+            }
+            for outcome in outcomes
+        ],
+    )
+    lanes: dict[str, datetime] = {}
+    for outcome in outcomes:
+        lanes[outcome.bucket] = max(lanes.get(outcome.bucket, EPOCH), outcome.lane_open_at)
+    await set_lanes(session, lanes)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

@@ -43,7 +43,7 @@ def _thread_id(job: Job) -> int:
 
 
 async def _card_for(job: Job, thread: TicketThread) -> dict[str, Any]:
-    async with job.sessions() as session:
+    async with job.reads() as session:
         query = select(Ticket).where(Ticket.id == thread.ticket_id).options(*TICKET_LOAD_OPTIONS)
         ticket = (await session.scalars(query)).unique().one()
         org = await session.get_one(Organization, thread.org_id)
@@ -59,7 +59,7 @@ def _with_context(card: dict[str, Any], text: str | None) -> dict[str, Any]:
 
 async def open_thread(job: Job) -> None:
     """Post the card that roots an org's ticket thread (or a feed card), remember its ts."""
-    async with job.sessions() as session:
+    async with job.reads() as session:
         thread = await session.get_one(TicketThread, _thread_id(job))
     if thread.thread_ts is not None:
         return
@@ -100,15 +100,24 @@ async def update_card(job: Job) -> None:
     )
 
 
-async def _copy(job: Job) -> tuple[MessageCopy, Message, User, Organization]:
-    async with job.sessions() as session:
-        copy = await session.get_one(
-            MessageCopy, int(required(job.row.payload.get("copy_id"), "copy_id"))
-        )
-        message = await session.get_one(Message, copy.message_id)
-        author = await session.get_one(User, message.author_id)
-        org = await session.get_one(Organization, message.author_org_id)
-    return copy, message, author, org
+async def _copy(job: Job) -> tuple[MessageCopy, Message, User, Organization, TicketThread]:
+    """The copy, its message, author, author's org and the thread it goes to: one query."""
+    copy_id = int(required(job.row.payload.get("copy_id"), "copy_id"))
+    async with job.reads() as session:
+        found = (
+            await session.execute(
+                select(MessageCopy, Message, User, Organization, TicketThread)
+                .join(Message, Message.id == MessageCopy.message_id)
+                .join(User, User.id == Message.author_id)
+                .join(Organization, Organization.id == Message.author_org_id)
+                .join(TicketThread, TicketThread.id == MessageCopy.thread_id)
+                .where(MessageCopy.id == copy_id)
+            )
+        ).one_or_none()
+    if found is None:
+        raise Permanent(f"message copy {copy_id} no longer exists")
+    copy, message, author, org, thread = found
+    return copy, message, author, org, thread
 
 
 def relay_text(message: Message, org: Organization) -> str:
@@ -121,11 +130,9 @@ def relay_text(message: Message, org: Organization) -> str:
 
 
 async def relay_post(job: Job) -> None:
-    copy, message, author, org = await _copy(job)
+    copy, message, author, org, thread = await _copy(job)
     if copy.ts is not None or message.is_deleted:
         return
-    async with job.sessions() as session:
-        thread = await session.get_one(TicketThread, copy.thread_id)
     if thread.thread_ts is None:
         raise Permanent("the ticket thread was never posted")
     text = relay_text(message, org)
@@ -142,7 +149,7 @@ async def relay_post(job: Job) -> None:
 
 
 async def relay_edit(job: Job) -> None:
-    copy, message, _author, org = await _copy(job)
+    copy, message, _author, org, _thread = await _copy(job)
     if copy.ts is None or message.is_deleted:
         return  # not posted yet (the post will carry the new text), or gone
     client = job.slack.client

@@ -4,7 +4,7 @@ when they succeeded; failures are raised as `bot.delivery.failures` and handled 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,24 +30,59 @@ from core.notifications import OutboxKind
 T = TypeVar("T")
 
 
+ThreadKey = tuple[int, int]  # ticket id, org id
+ThreadRoot = tuple[str, str]  # channel, thread ts
+
+
 @dataclass
 class SenderCache:
-    """What one worker remembers between deliveries: posted thread roots never move, and a
-    thread's permalink never changes."""
+    """What one worker remembers between deliveries: posted thread roots never move, a
+    thread's permalink never changes, and neither does a user's DM channel."""
 
-    threads: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
-    permalinks: dict[tuple[str, str], str] = field(default_factory=dict)
+    threads: dict[ThreadKey, ThreadRoot] = field(default_factory=dict)
+    permalinks: dict[ThreadRoot, str] = field(default_factory=dict)
+    dm_channels: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+async def thread_roots(
+    session: AsyncSession, rows: Iterable[OutboxMessage]
+) -> dict[ThreadKey, ThreadRoot | None]:
+    """The posted ticket-thread roots of the rows' (ticket, org), None where there is none
+    yet: read once per claimed batch, so the senders need no lookup of their own."""
+    keys = {(r.ticket_id, r.org_id) for r in rows if r.ticket_id and r.org_id}
+    if not keys:
+        return {}
+    roots: dict[ThreadKey, ThreadRoot | None] = dict.fromkeys(keys)
+    found = await session.execute(
+        select(
+            TicketThread.ticket_id,
+            TicketThread.org_id,
+            TicketThread.slack_channel,
+            TicketThread.thread_ts,
+        ).where(
+            TicketThread.ticket_id.in_(sorted({ticket for ticket, _ in keys})),
+            TicketThread.kind == ThreadKind.TICKET,
+            TicketThread.thread_ts.is_not(None),
+        )
+    )
+    for ticket, org, channel, ts in found:
+        if (ticket, org) in roots:
+            roots[(ticket, org)] = (channel, str(ts))
+    return roots
 
 
 @dataclass
 class Job:
-    """A claimed row (detached snapshot) and the means to deliver it."""
+    """A claimed row (detached snapshot) and the means to deliver it. `reads` is for
+    lookups only (`core.db.read_only_sessions`); anything that writes uses `sessions`."""
 
     row: OutboxMessage
     slack: SlackCall
     sessions: async_sessionmaker[AsyncSession]
+    reads: async_sessionmaker[AsyncSession]
     uncertain: bool = False
     cache: SenderCache = field(default_factory=lambda: SenderCache())
+    roots: dict[ThreadKey, ThreadRoot | None] = field(default_factory=dict)  # `thread_roots`
 
     @property
     def team(self) -> str:
@@ -143,10 +178,14 @@ async def post_in_channel(
 
 async def dm_channel(job: Job, slack_user: str) -> str:
     """The user's DM channel, from the shared cache or one `conversations.open`."""
-    async with job.sessions() as session:
-        cached = await session.get(SlackDMChannel, (job.team, slack_user))
-        if cached is not None:
-            return cached.channel
+    key = (job.team, slack_user)
+    if key in job.cache.dm_channels:
+        return job.cache.dm_channels[key]
+    async with job.reads() as session:
+        cached = await session.get(SlackDMChannel, key)
+    if cached is not None:
+        job.cache.dm_channels[key] = cached.channel
+        return cached.channel
     client = job.slack.client
     opened = await job.slack(
         "conversations.open", lambda: client.conversations_open(users=slack_user)
@@ -156,10 +195,11 @@ async def dm_channel(job: Job, slack_user: str) -> str:
         await session.merge(
             SlackDMChannel(slack_team=job.team, slack_user=slack_user, channel=channel)
         )
+    job.cache.dm_channels[key] = channel
     return channel
 
 
-async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
+async def org_thread_ts(job: Job, org_id: int | None) -> ThreadRoot | None:
     """(channel, thread_ts) of the org's posted ticket thread, if it has one (cached once
     posted: a ticket thread's root never moves)."""
     if org_id is None or job.row.ticket_id is None:
@@ -167,7 +207,12 @@ async def org_thread_ts(job: Job, org_id: int | None) -> tuple[str, str] | None:
     key = (job.row.ticket_id, org_id)
     if key in job.cache.threads:
         return job.cache.threads[key]
-    async with job.sessions() as session:
+    if key in job.roots:  # read with the claim
+        root = job.roots[key]
+        if root is not None:
+            job.cache.threads[key] = root
+        return root
+    async with job.reads() as session:
         thread = await session.scalar(
             select(TicketThread).where(
                 TicketThread.ticket_id == job.row.ticket_id,

@@ -2,15 +2,18 @@
 
 In single-workspace mode one token speaks for every org. In OAuth mode each workspace's
 installation does; a workspace that has not installed the app defers its deliveries.
-Clients here never retry on their own: the worker owns the retry policy.
+Clients here never retry on their own: the worker owns the retry policy. They share one
+HTTP session, so calls reuse kept-alive connections instead of a TLS handshake each.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import aiohttp
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -44,6 +47,13 @@ class SlackAccess:
         self._installations = installations
         self._clients: dict[str, AsyncWebClient] = {}
         self._install_cache: dict[str, tuple[float, str | None]] = {}
+        self._http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the shared HTTP session (its clients open a new one if used again)."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def client_for(self, team: str) -> AsyncWebClient:
         token = await self._token_for(team)
@@ -52,10 +62,19 @@ class SlackAccess:
                 reason=f"workspace {team} has not installed the app",
                 until=utcnow() + NOT_INSTALLED_WAIT,
             )
+        if self._http is None:
+            self._clients.clear()  # they held a session that has been closed
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_S)
+            )
         client = self._clients.get(token)
         if client is None:
             client = AsyncWebClient(
-                token=token, base_url=self._api_url, timeout=CLIENT_TIMEOUT_S, retry_handlers=[]
+                token=token,
+                base_url=self._api_url,
+                timeout=CLIENT_TIMEOUT_S,
+                retry_handlers=[],
+                session=self._http,
             )
             self._clients[token] = client
         return client
@@ -73,14 +92,21 @@ class SlackAccess:
 
 
 class SlackCall:
-    """Calls for one delivery: each checks the method's shared pause, and classifies errors."""
+    """Calls for one delivery: each checks the method's shared pause, and classifies errors.
+    `lane_opens_at`: when the delivery's lane opens (it may be claimed a little earlier)."""
 
     def __init__(
-        self, client: AsyncWebClient, team: str, sessions: async_sessionmaker[AsyncSession]
+        self,
+        client: AsyncWebClient,
+        team: str,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lane_opens_at: datetime | None = None,
     ) -> None:
         self.client = client
         self.team = team
         self._sessions = sessions
+        self._lane_opens_at = lane_opens_at
 
     async def __call__(
         self,
@@ -90,7 +116,11 @@ class SlackCall:
         paced_by_lane: bool = False,
     ) -> AsyncSlackResponse:
         """`paced_by_lane`: the method's pause is the delivery's own lane (chat.postMessage,
-        which Slack limits per channel), already checked when the row was claimed."""
+        which Slack limits per channel), checked when the row was claimed: wait for it."""
+        if paced_by_lane and self._lane_opens_at is not None:
+            wait = (self._lane_opens_at - utcnow()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
         if not paced_by_lane:
             async with self._sessions() as session:
                 until = await delivery_queue.lane_open_at(session, method_lane(self.team, method))

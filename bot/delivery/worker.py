@@ -28,17 +28,33 @@ from bot.delivery.failures import (
     classify,
 )
 from bot.delivery.metrics import DeliveryMetrics
-from bot.delivery.senders import SENDERS, Job, SenderCache
+from bot.delivery.outcomes import OutcomeRecorder
+from bot.delivery.senders import (
+    SENDERS,
+    Job,
+    SenderCache,
+    ThreadKey,
+    ThreadRoot,
+    thread_roots,
+)
 from bot.delivery.slack_access import SlackAccess, SlackCall, method_lane
 from bot.delivery.wakeup import Wakeup
 from core import delivery_queue
 from core.config import Settings
-from core.delivery_queue import Outcome
+from core.db import read_only_sessions
+from core.delivery_queue import Claim, Outcome
 from core.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+# A lane reopens an interval after its post left, and never sooner than this share of an
+# interval after Slack answered: consecutive posts reach Slack at least that far apart
+# however long each took to arrive, while a steady lane still keeps its full rate.
+ANSWER_GAP = 0.9
+# Rows are claimed this long before their lane opens, so the claim and the sender's lookups
+# are done by then and the post leaves on time (the post itself waits for the lane).
+CLAIM_AHEAD = timedelta(seconds=0.1)
 
 
 class DeliveryWorker:
@@ -55,6 +71,7 @@ class DeliveryWorker:
         """`owned_engine`: the worker's own connection pool, disposed when it stops."""
         self.settings = settings
         self.sessions = sessions
+        self.reads = read_only_sessions(sessions)
         self.access = access
         self.metrics = metrics or DeliveryMetrics()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -64,6 +81,7 @@ class DeliveryWorker:
         self._next_prune = 0.0
         self._owned_engine = owned_engine
         self._cache = SenderCache()
+        self._outcomes = OutcomeRecorder(sessions, owner=self.name)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; in-flight deliveries finish before returning."""
@@ -80,6 +98,7 @@ class DeliveryWorker:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self.wakeup.stop()
+            await self.access.close()
             if self._owned_engine is not None:
                 await self._owned_engine.dispose()
             log.info("delivery worker %s stopped", self.name)
@@ -91,8 +110,9 @@ class DeliveryWorker:
         try:
             async with self.sessions.begin() as session:
                 claims = await delivery_queue.claim(
-                    session, owner=self.name, limit=free, lease=self._lease
+                    session, owner=self.name, limit=free, lease=self._lease, ahead=CLAIM_AHEAD
                 )
+                roots = await thread_roots(session, [claimed.row for claimed in claims])
                 for claimed in claims:
                     session.expunge(claimed.row)  # a plain copy for use after the claim
 
@@ -100,7 +120,7 @@ class DeliveryWorker:
             log.warning("claiming deliveries failed: %s", type(err).__name__)
             return 0
         for claimed in claims:
-            task = asyncio.create_task(self._deliver(claimed.row, uncertain=claimed.uncertain))
+            task = asyncio.create_task(self._deliver(claimed, roots))
             self._in_flight.add(task)
             task.add_done_callback(self._done)
         return len(claims)
@@ -115,10 +135,11 @@ class DeliveryWorker:
         timeout = self.settings.delivery_poll_s
         if self._free_slots() > 0:
             with contextlib.suppress(Exception):
-                async with self.sessions() as session:
+                async with self.reads() as session:
                     due = await delivery_queue.next_due_at(session)
                 if due is not None:
-                    timeout = min(timeout, max((due - utcnow()).total_seconds(), 0.0))
+                    ready = due - CLAIM_AHEAD - utcnow()
+                    timeout = min(timeout, max(ready.total_seconds(), 0.0))
         await self.wakeup.wait(timeout, also=stop)
 
     async def _prune_when_due(self) -> None:
@@ -134,33 +155,40 @@ class DeliveryWorker:
 
     # -- one row --------------------------------------------------------------------------
 
-    async def _deliver(self, row: OutboxMessage, *, uncertain: bool) -> None:
-        started = time.monotonic()
+    async def _deliver(self, claimed: Claim, roots: dict[ThreadKey, ThreadRoot | None]) -> None:
+        started, row = time.monotonic(), claimed.row
         team = row.slack_team or ""
         try:
             sender = SENDERS.get(row.kind)
             if sender is None:
                 raise Permanent(f"no sender for outbox kind {row.kind!r}")
             client = await self.access.client_for(team)
-            call = SlackCall(client, team, self.sessions)
             job = Job(
-                row=row, slack=call, sessions=self.sessions, uncertain=uncertain, cache=self._cache
+                row=row,
+                slack=SlackCall(client, team, self.reads, lane_opens_at=claimed.not_before),
+                sessions=self.sessions,
+                reads=self.reads,
+                uncertain=claimed.uncertain,
+                cache=self._cache,
+                roots=roots,
             )
+            sent_at = max(utcnow(), claimed.not_before)
             await sender(job)
         except Exception as err:  # every failure becomes an outcome; nothing escapes
             outcome = await self._failed(row, classify("send", err))
         else:
-            # The interval counts from Slack's answer: however long the post took to
-            # arrive, the next one reaches Slack at least an interval later.
-            interval = timedelta(seconds=self.settings.delivery_channel_interval_s)
+            answered_at, interval = utcnow(), self.settings.delivery_channel_interval_s
             outcome = Outcome(
                 row_id=row.id,
                 bucket=row.bucket,
                 status=OutboxStatus.SENT,
-                lane_open_at=utcnow() + interval,
+                lane_open_at=max(
+                    sent_at + timedelta(seconds=interval),
+                    answered_at + timedelta(seconds=interval * ANSWER_GAP),
+                ),
             )
-            self.metrics.sent(row.kind, (utcnow() - row.created_at).total_seconds())
-        await self._record(outcome)
+            self.metrics.sent(row.kind, (answered_at - row.created_at).total_seconds())
+        await self._outcomes.record(outcome)
         self._wake_when_open(outcome.lane_open_at)
         log.info(
             "delivery",
@@ -175,8 +203,8 @@ class DeliveryWorker:
         )
 
     def _wake_when_open(self, when: datetime) -> None:
-        """Claim again when this lane reopens, rather than on every finished delivery."""
-        delay = max((when - utcnow()).total_seconds(), 0.0)
+        """Claim again as this lane reopens, rather than on every finished delivery."""
+        delay = max((when - CLAIM_AHEAD - utcnow()).total_seconds(), 0.0)
         asyncio.get_running_loop().call_later(delay, self.wakeup.set)
 
     async def _failed(self, row: OutboxMessage, failure: Exception) -> Outcome:
@@ -242,14 +270,3 @@ class DeliveryWorker:
         base = self.settings.delivery_backoff_base_s
         step = min(self.settings.delivery_backoff_cap_s, base * 2 ** (attempts - 1))
         return float(step * (0.5 + random.random() / 2))  # noqa: S311 (jitter, not crypto)
-
-    async def _record(self, outcome: Outcome) -> None:
-        for attempt in range(5):
-            try:
-                async with self.sessions.begin() as session:
-                    if not await delivery_queue.record(session, owner=self.name, outcome=outcome):
-                        log.info("delivery %s lease was lost; outcome dropped", outcome.row_id)
-                return
-            except Exception as err:  # database hiccup: the lease expires if we never get back
-                log.warning("recording delivery %s failed: %s", outcome.row_id, type(err).__name__)
-                await asyncio.sleep(0.2 * 2**attempt)
