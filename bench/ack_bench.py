@@ -48,12 +48,11 @@ from bench.core_bench import DEFAULT_PG_URL, PLATFORM_ID, pct
 from bench.core_bench import World as SeedWorld
 from bot.server import create_web_app
 from bot.slack_app import web_client
-from core import schema
-from core.db import create_engine, create_sessionmaker
+from core.db import create_engine
 from core.models import Base
 from tests.fakeslack import FakeSlack, payloads
 from tests.fakeslack import SlackRequestSender as Sender
-from tests.slack_env import BOT_TOKENS, HOME_TEAM, SIGNING_SECRET, SlackEnv, free_port, start_env
+from tests.slack_env import BOT_TOKENS, HOME_TEAM, SIGNING_SECRET, SlackEnv, free_port, migrated_env
 from tests.world import ORGS, USERS
 
 SCRATCH_DB = "threadline_ack_bench"
@@ -233,27 +232,20 @@ def print_results(db: str, results: dict[tuple[str, str], Series], elapsed: floa
 
 
 async def bench_database(url: str, args: argparse.Namespace) -> None:
-    engine = create_engine(url)
-    try:
-        await schema.upgrade(engine)
-        async with FakeSlack() as slack:
-            env = await start_env(slack, engine, create_sessionmaker(engine))
-            bare_runner, bare = await serve_bare(env, engine)
-            try:
-                await seed_tickets(env, engine, args.tickets)
-                if args.gc_freeze:  # what a server could do once started: GC skips this heap
-                    gc.collect()
-                    gc.freeze()
-                t0 = time.perf_counter()
-                results = await Bench(env, bare, args).run()
-                print_results(engine.dialect.name, results, time.perf_counter() - t0)
-            finally:
-                gc.unfreeze()
-                await bare.close()
-                await bare_runner.cleanup()
-                await env.close()
-    finally:
-        await engine.dispose()
+    async with migrated_env(url) as (env, engine):
+        bare_runner, bare = await serve_bare(env, engine)
+        try:
+            await seed_tickets(env, engine, args.tickets)
+            if args.gc_freeze:  # what a server could do once started: GC skips this heap
+                gc.collect()
+                gc.freeze()
+            t0 = time.perf_counter()
+            results = await Bench(env, bare, args).run()
+            print_results(engine.dialect.name, results, time.perf_counter() - t0)
+        finally:
+            gc.unfreeze()
+            await bare.close()
+            await bare_runner.cleanup()
 
 
 async def bench_postgresql(args: argparse.Namespace) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import insert, make_url, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.core_bench import SqlRecorder, pct
+from bot import serving
 from bot.delivery.worker import ANSWER_GAP
 from core import delivery_queue, models, schema
 from core.config import Settings
@@ -141,7 +142,7 @@ async def run_scenario(url: str, args: argparse.Namespace, processes: int) -> No
     slack = SimpleNamespace(api_url=conn.recv())
     env = DEFAULTS | {"THREADLINE_DELIVERY_CHANNEL_INTERVAL": str(args.channel_interval)}
     settings = helpers.worker_settings(url, slack, TOKEN, **env)
-    worker_engine, recorder, spawned = create_engine(url), None, []
+    worker_engine, recorder, spawned = serving.worker_engine(settings), None, []  # as serve's
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(worker_engine.dispose)
         if processes:

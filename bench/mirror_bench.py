@@ -6,7 +6,8 @@ migrate; start the fake Slack, the test world and Threadline as `threadline serv
 services from sub-orgs (contoso, fabrikam under northwind; initech under globex), each escalated
 by its partner, so each has three threads: in the sub-org's, the partner's and the platform's
 ticket channel. A set-up worker with pacing off posts the roots; then the real `DeliveryWorker`
-runs in-process with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2 s).
+runs in-process as `serve` starts it (`build_worker`: a pool of its own, after `gc.freeze()`)
+with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2 s).
 
 `--messages` replies, spread at random over the tickets, each typed by a person of a random one
 of the ticket's orgs in its thread, are POSTed as `message` events one every 1/`--rate` s (after
@@ -25,6 +26,8 @@ whose lane was closed and what held it; the busiest channel lane; process CPU pe
 import argparse
 import asyncio
 import bisect
+import contextlib
+import gc
 import json
 import logging
 import random
@@ -32,27 +35,34 @@ import re
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.core_bench import DEFAULT_PG_URL, pct
 from bot.delivery.worker import DeliveryWorker
-from core import delivery_queue, outbox_signal, schema
+from bot.serving import build_worker
+from core import delivery_queue, outbox_signal
 from core.config import Settings
-from core.db import create_engine, create_sessionmaker
+from core.db import create_engine
 from core.delivery_queue import Claim
 from core.mirroring import MirrorKind
 from core.models import OutboxMessage, OutboxStatus, ThreadKind, TicketThread
 from core.services import escalation, tickets
-from tests.delivery_helpers import FAST, running_worker, status_counts, worker_settings
+from tests.delivery_helpers import (
+    FAST,
+    running_worker,
+    status_counts,
+    worker_running,
+    worker_settings,
+)
 from tests.fakeslack import FakeSlack
 from tests.mirror_helpers import Mirror
-from tests.slack_env import BOT_TOKENS, HOME_TEAM, SlackEnv, start_env
+from tests.slack_env import BOT_TOKENS, HOME_TEAM, SlackEnv, migrated_env
 from tests.world import USERS
 
 SCRATCH_DB = "threadline_mirror_bench"
@@ -175,7 +185,18 @@ def relays(slack: FakeSlack) -> dict[int, list[tuple[float, int]]]:
     return found
 
 
-async def measure(env: SlackEnv, args: argparse.Namespace) -> None:
+@contextlib.asynccontextmanager
+async def served_worker(settings: Settings, engine: AsyncEngine) -> AsyncIterator[DeliveryWorker]:
+    """The worker as `threadline serve` runs it: its own small pool, started after the
+    process froze its start-up heap."""
+    worker = build_worker(settings, engine)
+    assert worker is not None
+    gc.freeze()
+    async with worker_running(worker):
+        yield worker
+
+
+async def measure(env: SlackEnv, engine: AsyncEngine, args: argparse.Namespace) -> None:
     threads = await open_tickets(env, args.tickets)
     rng, ids = random.Random(3), sorted(threads)
     order = [ids[i % len(ids)] for i in range(args.messages)]
@@ -183,7 +204,7 @@ async def measure(env: SlackEnv, args: argparse.Namespace) -> None:
     plan = [rng.choice(threads[t]) for t in order[:WARMUP] + order]
     settings = worker_settings(env.settings.database_url, env.slack, TOKEN, **DEFAULTS)
     probe = Probe()
-    async with running_worker(settings, env.sessions, TOKEN) as worker:
+    async with served_worker(settings, engine) as worker:
         unsubscribe = probe.install(worker)
         try:
             cpu, t_start = time.process_time(), time.time()
@@ -253,17 +274,8 @@ def report(sent: dict, copies: dict, created: dict, probe: Probe) -> None:  # ty
 
 
 async def bench_database(url: str, args: argparse.Namespace) -> None:
-    engine = create_engine(url)
-    try:
-        await schema.upgrade(engine)
-        async with FakeSlack() as slack:
-            env = await start_env(slack, engine, create_sessionmaker(engine))
-            try:
-                await measure(env, args)
-            finally:
-                await env.close()
-    finally:
-        await engine.dispose()
+    async with migrated_env(url) as (env, engine):
+        await measure(env, engine, args)
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -38,16 +38,19 @@ def _safe_url(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
+def worker_engine(settings: Settings) -> AsyncEngine:
+    """The worker's connection pool, its own so that claiming never queues behind the web
+    app's requests. A handful of connections serves 32 deliveries in flight (each holds one
+    only briefly) and keeps several workers well inside PostgreSQL's connection limit."""
+    size = 1 if settings.is_sqlite else min(settings.delivery_concurrency, 8) + 2
+    return create_engine(settings.database_url, pool_size=size, max_overflow=0)
+
+
 def build_worker(settings: Settings, engine: AsyncEngine) -> DeliveryWorker | None:
-    """A worker with a connection pool of its own, sized to its concurrency, so claiming
-    never queues behind the recording of outcomes (or behind the web app's requests)."""
     access = access_from_settings(settings, engine)
     if access is None:
         return None
-    # A handful of connections serves 32 deliveries in flight (each holds one only briefly),
-    # and keeps several workers well inside PostgreSQL's connection limit.
-    size = 1 if settings.is_sqlite else min(settings.delivery_concurrency, 8) + 2
-    pool = create_engine(settings.database_url, pool_size=size, max_overflow=0)
+    pool = worker_engine(settings)
     return DeliveryWorker(settings, create_sessionmaker(pool), access, owned_engine=pool)
 
 

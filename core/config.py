@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         default=1.0, ge=0, validation_alias="THREADLINE_DELIVERY_CHANNEL_INTERVAL"
     )
     delivery_concurrency: int = Field(
-        default=32, ge=1, validation_alias="THREADLINE_DELIVERY_CONCURRENCY"
+        default=64, ge=1, validation_alias="THREADLINE_DELIVERY_CONCURRENCY"
     )
     delivery_lease_s: float = Field(
         default=30.0, gt=0, validation_alias="THREADLINE_DELIVERY_LEASE"

@@ -47,10 +47,17 @@ async def running_worker(
     worker = DeliveryWorker(
         settings, sessions, SlackAccess(api_url=settings.slack_api_url, single_token=token)
     )
+    async with worker_running(worker):
+        yield worker
+
+
+@contextlib.asynccontextmanager
+async def worker_running(worker: DeliveryWorker) -> AsyncIterator[None]:
+    """Run the worker until the block ends, then stop it as a SIGTERM would."""
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
-        yield worker
+        yield
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

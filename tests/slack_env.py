@@ -8,9 +8,10 @@ from `Settings`, serves it over real HTTP on a free port, and signs requests to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.server import create_web_app
 from bot.slack_app import SlackRuntime, create_runtime
+from core import schema
 from core.config import Settings
+from core.db import create_engine, create_sessionmaker
 from tests.fakeslack import FakeSlack, SlackRequestSender, payloads
 from tests.world import ORGS, USERS, World, build_world
 
@@ -177,3 +180,20 @@ async def start_env(
     base_url = f"http://127.0.0.1:{port}"
     sender = SlackRequestSender(f"{base_url}/slack/events", SIGNING_SECRET, slack=slack)
     return SlackEnv(slack, sessions, world, runtime, sender, runner, base_url, settings)
+
+
+@contextlib.asynccontextmanager
+async def migrated_env(url: str) -> AsyncIterator[tuple[SlackEnv, AsyncEngine]]:
+    """The database at `url` migrated, a fake Slack, and Threadline serving on both (for the
+    benchmarks, which bring their own database)."""
+    engine = create_engine(url)
+    try:
+        await schema.upgrade(engine)
+        async with FakeSlack() as slack:
+            env = await start_env(slack, engine, create_sessionmaker(engine))
+            try:
+                yield env, engine
+            finally:
+                await env.close()
+    finally:
+        await engine.dispose()
