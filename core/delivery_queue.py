@@ -5,8 +5,9 @@ Slack, so no row lock is held during a Web API call. A claimed row is leased: if
 dies, the lease runs out and the row is due again (at-least-once delivery).
 
 Pacing is shared through `delivery_pacing`: a claimed row blocks its lane (channel or DM)
-for the lease; when the call ends the lane opens again after the per-channel interval, or
-after Slack's `Retry-After`.
+for the lease; when the call ends its outcome says when the lane opens again (about the
+per-channel interval after the post, or after Slack's `Retry-After`). A claim may look a
+little ahead and take rows whose lane opens soon; it says when each may go.
 """
 
 from __future__ import annotations
