@@ -6,7 +6,7 @@ migrate; start the fake Slack, the test world and Threadline as `threadline serv
 services from sub-orgs (contoso, fabrikam under northwind; initech under globex), each escalated
 by its partner, so each has three threads: in the sub-org's, the partner's and the platform's
 ticket channel. A set-up worker with pacing off posts the roots; then the real `DeliveryWorker`
-runs in-process as `serve` starts it (`build_worker`: a pool of its own, after `gc.freeze()`)
+runs in-process as `serve` starts it (`build_worker`: a pool of its own; `settle_heap` first)
 with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2 s).
 
 `--messages` replies, spread at random over the tickets, each typed by a person of a random one
@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import gc
 import json
 import logging
 import random
@@ -45,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.core_bench import DEFAULT_PG_URL, pct
 from bot.delivery.worker import DeliveryWorker
-from bot.serving import build_worker
+from bot.serving import build_worker, settle_heap
 from core import delivery_queue, outbox_signal
 from core.config import Settings
 from core.db import create_engine
@@ -188,10 +187,10 @@ def relays(slack: FakeSlack) -> dict[int, list[tuple[float, int]]]:
 @contextlib.asynccontextmanager
 async def served_worker(settings: Settings, engine: AsyncEngine) -> AsyncIterator[DeliveryWorker]:
     """The worker as `threadline serve` runs it: its own small pool, started after the
-    process froze its start-up heap."""
+    process settled its heap as `serve` does."""
     worker = build_worker(settings, engine)
     assert worker is not None
-    gc.freeze()
+    settle_heap()
     async with worker_running(worker):
         yield worker
 

@@ -423,6 +423,23 @@ def test_list_rows_have_view_buttons():
     assert payload["text"] == "Open tickets: 3 tickets"
 
 
+def test_list_rows_follow_every_change_and_are_callers_own():
+    row = ticket(7, title="Printer")
+    first = ticket_list([row], heading="Open", empty_text="-", more_hint=None)
+    first["blocks"][1]["text"]["text"] = "scribbled on by a caller"
+    again = ticket_list([row], heading="Open", empty_text="-", more_hint=None)
+    assert "*TKT-7* · Printer" in again["blocks"][1]["text"]["text"]
+    row.title, row.needs_response = "Printer on fire", True
+    row.assigned_org = Organization(
+        id=PARTNER.id, slug=PARTNER.slug, name="Renamed Org", kind=PARTNER.kind
+    )
+    changed = ticket_list([row], heading="Open", empty_text="-", more_hint=None)
+    text = changed["blocks"][1]["text"]["text"]
+    assert "Printer on fire" in text
+    assert "Renamed Org" in text
+    assert "needs response" in text
+
+
 def test_list_caps_at_25_and_says_how_to_see_more():
     tickets = [longest_ticket(i) for i in range(1, 131)]
     payload = ticket_list(tickets, heading=LONG_TITLE, empty_text="None.", more_hint=None)
