@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from core.services.loading import MAX_ROW_ID
 from core.services.queries import PAGE_MAX
 
 # PostgreSQL text cannot hold NUL characters; refuse them up front with the field named.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
-# Ids are 32-bit integers on PostgreSQL; a larger one names nothing that can exist.
-MAX_ID = 2**31 - 1
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A larger id names nothing that can exist.
+DbId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 Limit = Annotated[int, Field(ge=1, le=PAGE_MAX, description="Page size.")]
 Cursor = Annotated[
     str | None,
@@ -30,7 +30,7 @@ Cursor = Annotated[
 
 
 def _within_ids(value: str | None, what: str) -> str | None:
-    if value is not None and int(value) > MAX_ID:
+    if value is not None and int(value) > MAX_ROW_ID:
         raise ValueError(f"this is not a {what} the API handed out; start without one")
     return value
 

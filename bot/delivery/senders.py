@@ -44,12 +44,20 @@ class SenderCache:
     dm_channels: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+# The kinds whose senders look up the recipient org's thread (`org_thread_ts`).
+THREAD_NOTICE_KINDS = frozenset({OutboxKind.NOTIFY_CHANNEL, OutboxKind.NOTIFY_DM})
+
+
 async def thread_roots(
     session: AsyncSession, rows: Iterable[OutboxMessage]
 ) -> dict[ThreadKey, ThreadRoot | None]:
     """The posted ticket-thread roots of the rows' (ticket, org), None where there is none
     yet: read once per claimed batch, so the senders need no lookup of their own."""
-    keys = {(r.ticket_id, r.org_id) for r in rows if r.ticket_id and r.org_id}
+    keys = {
+        (r.ticket_id, r.org_id)
+        for r in rows
+        if r.kind in THREAD_NOTICE_KINDS and r.ticket_id and r.org_id
+    }
     if not keys:
         return {}
     roots: dict[ThreadKey, ThreadRoot | None] = dict.fromkeys(keys)

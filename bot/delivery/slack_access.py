@@ -117,11 +117,10 @@ class SlackCall:
     ) -> AsyncSlackResponse:
         """`paced_by_lane`: the method's pause is the delivery's own lane (chat.postMessage,
         which Slack limits per channel), checked when the row was claimed: wait for it."""
-        if paced_by_lane and self._lane_opens_at is not None:
-            wait = (self._lane_opens_at - utcnow()).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        if not paced_by_lane:
+        if paced_by_lane:
+            if self._lane_opens_at is not None:
+                await asyncio.sleep(max((self._lane_opens_at - utcnow()).total_seconds(), 0.0))
+        else:
             async with self._sessions() as session:
                 until = await delivery_queue.lane_open_at(session, method_lane(self.team, method))
             if until is not None and until > utcnow():

@@ -14,7 +14,7 @@ from core.errors import NotFound, ValidationError
 from core.models import Message, Organization, OrgKind, Ticket, User
 from core.models.tickets import DISPLAY_ID_PREFIX
 
-MAX_TICKET_ID = 2**31 - 1
+MAX_ROW_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
 _DISPLAY_ID = re.compile(r"^\s*(?:TKT-?)?(\d{1,18})\s*$", re.IGNORECASE)
 
 TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
@@ -37,7 +37,7 @@ def parse_ticket_ref(ref: str | int) -> int:
             f"'{ref}' is not a ticket id. Use the form {DISPLAY_ID_PREFIX}123.", field="ticket"
         )
     number = int(match.group(1))
-    if number > MAX_TICKET_ID:  # beyond the id column: cannot exist
+    if number > MAX_ROW_ID:  # beyond the id column: cannot exist
         raise NotFound(f"{DISPLAY_ID_PREFIX}{number} was not found, or you have no access to it.")
     return number
 
