@@ -71,6 +71,10 @@ def read_only_sessions(
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions on the same engine for lookups that never write. On SQLite they skip the
     write lock every other transaction takes, so hot read paths (the delivery worker's
-    lookups) neither wait for writers nor hold them up. On PostgreSQL they are ordinary."""
+    lookups) neither wait for writers nor hold them up. On PostgreSQL they are ordinary.
+
+    Open them with `.begin()` like any other: ending a read in COMMIT costs what a rollback
+    does, and psycopg answers every rollback by dropping the connection's prepared
+    statements, so each read would plan its queries afresh."""
     engine = sessions.kw["bind"]
     return async_sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

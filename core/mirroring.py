@@ -52,27 +52,33 @@ class SlackOrigin:
     ts: str
 
 
-async def _enqueue(
-    session: AsyncSession, kind: MirrorKind, thread: TicketThread, payload: dict[str, Any]
-) -> None:
+Target = tuple[TicketThread, dict[str, Any]]
+
+
+async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Target]) -> None:
+    """One outbox row per (thread, payload), all written by one statement."""
     now = utcnow()
-    key = uuid.uuid4().hex
-    await session.execute(
-        insert(OutboxMessage).values(
-            kind=kind.value,
-            dedupe_key=f"{kind.value}:{thread.id}:{key}",
-            event_id=key,
-            ticket_id=thread.ticket_id,
-            org_id=thread.org_id,
-            slack_team=thread.slack_team,
-            slack_channel=thread.slack_channel,
-            bucket=f"{thread.slack_team}:{thread.slack_channel}",
-            payload={"thread_id": thread.id, **payload},
-            next_attempt_at=now,
-            created_at=now,
+    rows = []
+    for thread, payload in targets:
+        key = uuid.uuid4().hex
+        rows.append(
+            {
+                "kind": kind.value,
+                "dedupe_key": f"{kind.value}:{thread.id}:{key}",
+                "event_id": key,
+                "ticket_id": thread.ticket_id,
+                "org_id": thread.org_id,
+                "slack_team": thread.slack_team,
+                "slack_channel": thread.slack_channel,
+                "bucket": f"{thread.slack_team}:{thread.slack_channel}",
+                "payload": {"thread_id": thread.id, **payload},
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
-    )
-    await mark_outbox_written(session)
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
+        await mark_outbox_written(session)
 
 
 async def threads_of(
@@ -90,25 +96,32 @@ async def open_threads(
     orgs: Iterable[Organization],
     *,
     summary: str | None = None,
+    new_ticket: bool = False,
 ) -> list[TicketThread]:
-    """Root a thread (the card) in each org's ticket channel that has none for the ticket."""
-    existing = {t.org_id for t in await threads_of(session, ticket.id, kind=ThreadKind.TICKET)}
+    """Root a thread (the card) in each org's ticket channel that has none for the ticket.
+
+    `new_ticket`: the ticket was created in this transaction, so it has no threads to look up.
+    """
+    existing: set[int] = set()
+    if not new_ticket:
+        existing = {t.org_id for t in await threads_of(session, ticket.id, kind=ThreadKind.TICKET)}
     opened = []
     for org in orgs:
         if org.id in existing or not (org.slack_team and org.ticket_channel):
             continue
-        thread = TicketThread(
-            ticket_id=ticket.id,
-            org_id=org.id,
-            kind=ThreadKind.TICKET,
-            slack_team=org.slack_team,
-            slack_channel=org.ticket_channel,
-        )
-        session.add(thread)
-        await session.flush()
-        await _enqueue(session, MirrorKind.THREAD_OPEN, thread, {"summary": summary})
         existing.add(org.id)
-        opened.append(thread)
+        opened.append(
+            TicketThread(
+                ticket_id=ticket.id,
+                org_id=org.id,
+                kind=ThreadKind.TICKET,
+                slack_team=org.slack_team,
+                slack_channel=org.ticket_channel,
+            )
+        )
+    session.add_all(opened)
+    await session.flush()
+    await _enqueue(session, MirrorKind.THREAD_OPEN, ((t, {"summary": summary}) for t in opened))
     return opened
 
 
@@ -135,7 +148,7 @@ async def post_to_feed(
     else:
         feed.thread_ts = None  # a re-escalation gets a new card; the old one stays as history
     await session.flush()
-    await _enqueue(session, MirrorKind.THREAD_OPEN, feed, {"summary": why})
+    await _enqueue(session, MirrorKind.THREAD_OPEN, [(feed, {"summary": why})])
 
 
 async def cards_changed(session: AsyncSession, ticket: Ticket) -> None:
@@ -144,8 +157,8 @@ async def cards_changed(session: AsyncSession, ticket: Ticket) -> None:
     if ticket.id in queued:
         return
     queued.add(ticket.id)
-    for thread in await threads_of(session, ticket.id):
-        await _enqueue(session, MirrorKind.CARD_UPDATE, thread, {})
+    threads = await threads_of(session, ticket.id)
+    await _enqueue(session, MirrorKind.CARD_UPDATE, ((thread, {}) for thread in threads))
 
 
 async def relay_message(
@@ -163,18 +176,22 @@ async def relay_message(
                 is_origin=True,
             )
         )
-    for thread in threads:
-        if origin is not None and thread.id == origin.thread.id:
-            continue
-        if message.is_internal and thread.org_id != message.author_org_id:
-            continue
-        copy = MessageCopy(
-            message_id=message.id, thread_id=thread.id, slack_channel=thread.slack_channel
+    copies = [
+        (
+            thread,
+            MessageCopy(
+                message_id=message.id, thread_id=thread.id, slack_channel=thread.slack_channel
+            ),
         )
-        session.add(copy)
-        await session.flush()
-        await _enqueue(session, MirrorKind.RELAY_POST, thread, {"copy_id": copy.id})
+        for thread in threads
+        if not (origin is not None and thread.id == origin.thread.id)
+        and not (message.is_internal and thread.org_id != message.author_org_id)
+    ]
+    session.add_all(copy for _, copy in copies)
     await session.flush()
+    await _enqueue(
+        session, MirrorKind.RELAY_POST, ((thread, {"copy_id": copy.id}) for thread, copy in copies)
+    )
 
 
 async def copies_of(session: AsyncSession, message_id: int) -> Sequence[MessageCopy]:
@@ -187,11 +204,8 @@ async def copies_of(session: AsyncSession, message_id: int) -> Sequence[MessageC
 
 async def relay_change(session: AsyncSession, message: Message, kind: MirrorKind) -> None:
     """An edit or delete follows the message to every relayed copy (not where it was typed)."""
-    for copy in await copies_of(session, message.id):
-        if copy.is_origin:
-            continue
-        thread = await session.get_one(TicketThread, copy.thread_id)
-        await _enqueue(session, kind, thread, {"copy_id": copy.id})
+    relayed = [copy for copy in await copies_of(session, message.id) if not copy.is_origin]
+    await _enqueue(session, kind, await _with_threads(session, relayed, {}))
 
 
 async def relay_reaction(
@@ -199,11 +213,18 @@ async def relay_reaction(
 ) -> None:
     """Mirror a reaction onto every copy except the one it was made on."""
     kind = MirrorKind.RELAY_REACT if added else MirrorKind.RELAY_UNREACT
-    for copy in await copies_of(session, message.id):
-        if on is not None and copy.id == on.id:
-            continue
-        thread = await session.get_one(TicketThread, copy.thread_id)
-        await _enqueue(session, kind, thread, {"copy_id": copy.id, "emoji": emoji})
+    others = [c for c in await copies_of(session, message.id) if on is None or c.id != on.id]
+    await _enqueue(session, kind, await _with_threads(session, others, {"emoji": emoji}))
+
+
+async def _with_threads(
+    session: AsyncSession, copies: Sequence[MessageCopy], payload: dict[str, Any]
+) -> list[Target]:
+    """Each copy's thread (from the identity map when loaded) and the row's payload."""
+    return [
+        (await session.get_one(TicketThread, copy.thread_id), {"copy_id": copy.id, **payload})
+        for copy in copies
+    ]
 
 
 async def thread_at(session: AsyncSession, channel: str, thread_ts: str) -> TicketThread | None:

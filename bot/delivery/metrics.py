@@ -48,7 +48,7 @@ class DeliveryMetrics:
 
 
 async def refresh_queue_gauges(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         queue = await delivery_queue.stats(session)
     PENDING.set(queue.pending)
     DEAD_ROWS.set(queue.dead)

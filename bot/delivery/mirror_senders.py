@@ -43,7 +43,7 @@ def _thread_id(job: Job) -> int:
 
 
 async def _card_for(job: Job, thread: TicketThread) -> dict[str, Any]:
-    async with job.reads() as session:
+    async with job.reads.begin() as session:
         query = select(Ticket).where(Ticket.id == thread.ticket_id).options(*TICKET_LOAD_OPTIONS)
         ticket = (await session.scalars(query)).unique().one()
         org = await session.get_one(Organization, thread.org_id)
@@ -59,7 +59,7 @@ def _with_context(card: dict[str, Any], text: str | None) -> dict[str, Any]:
 
 async def open_thread(job: Job) -> None:
     """Post the card that roots an org's ticket thread (or a feed card), remember its ts."""
-    async with job.reads() as session:
+    async with job.reads.begin() as session:
         thread = await session.get_one(TicketThread, _thread_id(job))
     if thread.thread_ts is not None:
         return
@@ -103,7 +103,7 @@ async def update_card(job: Job) -> None:
 async def _copy(job: Job) -> tuple[MessageCopy, Message, User, Organization, TicketThread]:
     """The copy, its message, author, author's org and the thread it goes to: one query."""
     copy_id = int(required(job.row.payload.get("copy_id"), "copy_id"))
-    async with job.reads() as session:
+    async with job.reads.begin() as session:
         found = (
             await session.execute(
                 select(MessageCopy, Message, User, Organization, TicketThread)

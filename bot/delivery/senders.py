@@ -189,7 +189,7 @@ async def dm_channel(job: Job, slack_user: str) -> str:
     key = (job.team, slack_user)
     if key in job.cache.dm_channels:
         return job.cache.dm_channels[key]
-    async with job.reads() as session:
+    async with job.reads.begin() as session:
         cached = await session.get(SlackDMChannel, key)
     if cached is not None:
         job.cache.dm_channels[key] = cached.channel
@@ -220,7 +220,7 @@ async def org_thread_ts(job: Job, org_id: int | None) -> ThreadRoot | None:
         if root is not None:
             job.cache.threads[key] = root
         return root
-    async with job.reads() as session:
+    async with job.reads.begin() as session:
         thread = await session.scalar(
             select(TicketThread).where(
                 TicketThread.ticket_id == job.row.ticket_id,

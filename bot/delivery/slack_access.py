@@ -121,7 +121,7 @@ class SlackCall:
             if self._lane_opens_at is not None:
                 await asyncio.sleep(max((self._lane_opens_at - utcnow()).total_seconds(), 0.0))
         else:
-            async with self._sessions() as session:
+            async with self._sessions.begin() as session:
                 until = await delivery_queue.lane_open_at(session, method_lane(self.team, method))
             if until is not None and until > utcnow():
                 raise Deferred(reason=f"{method} paused by Slack rate limit", until=until)

@@ -135,7 +135,7 @@ class DeliveryWorker:
         timeout = self.settings.delivery_poll_s
         if self._free_slots() > 0:
             with contextlib.suppress(Exception):
-                async with self.reads() as session:
+                async with self.reads.begin() as session:
                     due = await delivery_queue.next_due_at(session)
                 if due is not None:
                     ready = due - CLAIM_AHEAD - utcnow()

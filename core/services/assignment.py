@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -46,18 +46,22 @@ async def least_loaded_rep(
         await session.execute(
             select(Organization.id).where(Organization.id == org.id).with_for_update()
         )
-    # count(owner_id), not count(id): the (owner_id, stage) index answers it alone.
-    open_count = func.count(Ticket.owner_id)
+    # count(owner_id), not count(id): the (owner_id, stage) index answers it alone. The reps
+    # themselves come in the same statement, so the chosen one needs no second lookup.
+    open_count = (
+        select(func.count(Ticket.owner_id))
+        .where(Ticket.owner_id == User.id, Ticket.stage.in_(OPEN_STAGES))
+        .scalar_subquery()
+    )
     rows = await session.execute(
-        select(User.id, User.last_assigned_at, open_count)
-        .outerjoin(Ticket, and_(Ticket.owner_id == User.id, Ticket.stage.in_(OPEN_STAGES)))
-        .where(User.org_id == org.id, User.is_support_rep.is_(True))
-        .group_by(User.id, User.last_assigned_at)
+        select(User, open_count).where(User.org_id == org.id, User.is_support_rep.is_(True))
     )
+    reps = {user.id: (user, count) for user, count in rows}
     chosen = pick_least_loaded(
-        RepLoad(user_id=uid, open_tickets=count, last_assigned_at=last) for uid, last, count in rows
+        RepLoad(user_id=uid, open_tickets=count, last_assigned_at=user.last_assigned_at)
+        for uid, (user, count) in reps.items()
     )
-    return await session.get(User, chosen) if chosen is not None else None
+    return reps[chosen][0] if chosen is not None else None
 
 
 def mark_assigned(user: User) -> None:

@@ -25,6 +25,13 @@ TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
     selectinload(Ticket.involved),
     selectinload(Ticket.tag_rows),
 )
+# One ticket: its two small collections come in the same statement (a few joined rows),
+# which saves the two round trips that a page of tickets is better off spending.
+ONE_TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
+    *TICKET_LOAD_OPTIONS[:4],
+    joinedload(Ticket.involved),
+    joinedload(Ticket.tag_rows),
+)
 
 
 def parse_ticket_ref(ref: str | int) -> int:
@@ -50,7 +57,7 @@ async def load_ticket(
     `for_update` row-locks the ticket on PostgreSQL so concurrent changes serialize.
     """
     ticket_id = parse_ticket_ref(ticket)
-    query = select(Ticket).where(Ticket.id == ticket_id).options(*TICKET_LOAD_OPTIONS)
+    query = select(Ticket).where(Ticket.id == ticket_id).options(*ONE_TICKET_LOAD_OPTIONS)
     if for_update:
         query = query.with_for_update(of=Ticket)
     row = (await session.scalars(query)).unique().one_or_none()

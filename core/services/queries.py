@@ -28,7 +28,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from core.errors import ValidationError
 from core.models import (
@@ -160,7 +160,7 @@ async def show(session: AsyncSession, *, viewer: User, ticket: str | int) -> Tic
         await session.scalars(
             select(Message)
             .where(Message.ticket_id == row.id, Message.deleted_at.is_(None), visible_message)
-            .options(selectinload(Message.author))
+            .options(joinedload(Message.author))
             .order_by(Message.id)
         )
     )

@@ -105,7 +105,7 @@ async def create(
         actor=actor,
         activity=f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}",
     )
-    await mirroring.open_threads(session, ticket, [requester, assigned])
+    await mirroring.open_threads(session, ticket, [requester, assigned], new_ticket=True)
     return ticket
 
 
