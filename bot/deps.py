@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.ack_gate import AckGate
 from bot.identity import IdentityResolver
 from core.config import Settings
 
@@ -21,3 +22,5 @@ class BotDeps:
     # Work done after ack() shares the event loop with the acks of later requests; capping
     # how much of it runs at once keeps a burst of commands from delaying their acks.
     work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+    # ...and none of it starts while a burst is still being acked.
+    acks: AckGate = field(default_factory=AckGate)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import PREFIX as API_PREFIX
 from api.app import create_api_app
+from bot.ack_gate import AckGate
 from bot.delivery.metrics import refresh_queue_gauges
 from bot.logs import request_id
 from core import schema
@@ -57,11 +58,15 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "revision": revision})
 
 
-def mount_slack(app: web.Application, bolt: AsyncApp) -> None:
-    """Bolt at /slack/events, plus the OAuth install and redirect pages in OAuth mode."""
+def mount_slack(app: web.Application, bolt: AsyncApp, acks: AckGate) -> None:
+    """Bolt at /slack/events, plus the OAuth install and redirect pages in OAuth mode.
+
+    An event request counts as awaiting its ack until Bolt answers it (`bot.ack_gate`)."""
 
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        with acks.awaiting_ack():
+            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
 
     app.router.add_post(EVENTS_PATH, events)
     flow = bolt.oauth_flow
@@ -125,7 +130,9 @@ def create_web_app(
     engine: AsyncEngine,
     bolt: AsyncApp | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    acks: AckGate | None = None,
 ) -> web.Application:
+    """`acks`: the gate the app's listeners wait on before working (`bot.ack_gate`)."""
     app = web.Application(middlewares=[request_log])
     app[ENGINE_KEY] = engine
     app[SESSIONS_KEY] = sessions or create_sessionmaker(engine)
@@ -134,5 +141,5 @@ def create_web_app(
     app.router.add_get("/metrics", metrics)
     app.add_subapp(API_PREFIX, create_api_app(app[SESSIONS_KEY]))
     if bolt is not None:
-        mount_slack(app, bolt)
+        mount_slack(app, bolt, acks or AckGate())
     return app

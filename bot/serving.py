@@ -72,7 +72,8 @@ async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespac
     sessions = create_sessionmaker(engine)
     runtime = create_runtime(settings, sessions, engine)
     socket_mode = runtime is not None and runtime.mode == SlackMode.SOCKET_MODE
-    app = create_web_app(engine, runtime.app if runtime and not socket_mode else None, sessions)
+    bolt = runtime.app if runtime and not socket_mode else None
+    app = create_web_app(engine, bolt, sessions, acks=runtime.acks if runtime else None)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     stop = stop_on_signals()
@@ -107,6 +108,8 @@ async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespac
         if socket is not None:
             await socket.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
+        if runtime is not None:
+            await runtime.close()
     return 0
 
 

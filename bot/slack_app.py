@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.ack_gate import AckGate
 from bot.authorization import SingleWorkspaceIdentity, installation_authorize
 from bot.deps import BotDeps
 from bot.identity import IdentityResolver
@@ -30,6 +31,7 @@ from bot.install_mode import SlackMode, installation_store, missing_settings_hin
 from bot.listeners import register_listeners
 from bot.oauth_state import SignedOAuthStateStore
 from bot.scopes import BOT_SCOPES
+from bot.slack_http import SlackHttp
 from core.config import Settings
 
 __all__ = [
@@ -68,11 +70,17 @@ class SlackRuntime:
 
     app: AsyncApp
     mode: SlackMode
+    acks: AckGate
+    http: SlackHttp
     single_workspace: SingleWorkspaceIdentity | None = None
 
     async def start(self) -> None:
+        self.http.open(self.app)
         if self.single_workspace is not None:
             await self.single_workspace.warm_up()
+
+    async def close(self) -> None:
+        await self.http.close(self.app)
 
 
 def create_runtime(
@@ -121,6 +129,8 @@ def create_runtime(
         single = SingleWorkspaceIdentity(client, token)
         app = AsyncApp(signing_secret=signing_secret, client=client, authorize=single.authorize())
     deps = BotDeps(settings=settings, sessions=sessions, identities=IdentityResolver())
+    http = SlackHttp()
+    app.middleware(http.respond_over_session)
     register_listeners(app, deps, revocation=mode == SlackMode.OAUTH)
     log.info("Slack app ready (%s)", mode.value)
-    return SlackRuntime(app=app, mode=mode, single_workspace=single)
+    return SlackRuntime(app=app, mode=mode, acks=deps.acks, http=http, single_workspace=single)

@@ -132,6 +132,7 @@ class SlackEnv:
     async def close(self) -> None:
         await self.sender.close()
         await self.runner.cleanup()
+        await self.runtime.close()
 
 
 def flatten_text(value: Any) -> str:
@@ -172,7 +173,7 @@ async def start_env(
     runtime = create_runtime(settings, sessions, engine)
     assert runtime is not None
     await runtime.start()
-    app = create_web_app(engine, runtime.app)
+    app = create_web_app(engine, runtime.app, acks=runtime.acks)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()

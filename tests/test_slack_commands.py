@@ -7,6 +7,7 @@ ephemeral answer posted to the command's response_url) and what changed in the d
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
@@ -205,3 +206,40 @@ async def test_new_opens_the_create_modal(slack_env, text):
     assert "Create" in rendered
     if text.endswith("fire"):
         assert "Printer on fire" in str(views[-1])
+
+
+async def test_command_work_waits_until_no_request_awaits_its_ack(slack_env):
+    """The ack comes at once; the answer (the work) waits while another request is unacked."""
+    gate = slack_env.runtime.acks
+    gate.max_wait = 30.0
+    with gate.awaiting_ack():  # another request, still being acked
+        form = await slack_env.command(CARL, "list")  # asserts the 200 ack
+        await asyncio.sleep(0.5)
+        assert slack_env.slack.response_url_posts(form["response_url"]) == []
+    assert "open tickets" in flatten_text((await slack_env.responses(form))[0]).lower()
+
+
+async def test_a_request_awaits_its_ack_until_it_is_answered(slack_env):
+    gate, seen = slack_env.runtime.acks, []
+
+    async def observe(req, next):  # a Bolt middleware: runs before the listener acks
+        seen.append(gate.awaiting)
+        return await next()
+
+    slack_env.runtime.app.middleware(observe)
+    await slack_env.command(CARL, "help")
+    assert seen == [1]
+    assert gate.awaiting == 0
+
+
+async def test_answers_and_web_api_calls_reuse_one_connection(slack_env):
+    """Listeners reach Slack over one kept-alive session, not a new connection per call."""
+    for _ in range(3):  # one after the other, so one connection can carry them all
+        await slack_env.responses(await slack_env.command(CARL, "list"))
+    for opened in range(1, 4):
+        await slack_env.command(CARL, "new Printer on fire")
+        await slack_env.eventually(lambda n=opened: len(slack_env.slack.calls("views.open")) == n)
+    hooks = {port for path, port in slack_env.slack.request_ports if path.startswith("/hooks/")}
+    opens = {port for path, port in slack_env.slack.request_ports if path == "/api/views.open"}
+    assert len(hooks) == 1
+    assert len(opens) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import func, select
 
@@ -269,3 +270,15 @@ async def test_app_home_notification_center(slack_env):
             break
         await slack_env.eventually(lambda: True)
     assert await unread() == 0
+
+
+async def test_modal_errors_are_answered_while_other_requests_await_acks(slack_env):
+    """Validation errors travel in the submission's own ack: that work cannot wait for acks."""
+    view = await _open_create_modal(slack_env, CARL)
+    gate = slack_env.runtime.acks
+    gate.max_wait = 30.0
+    with gate.awaiting_ack():
+        started = time.monotonic()
+        response = await _submit(slack_env, CARL, view, title="x" * 201, severity="medium")
+        assert time.monotonic() - started < 3.0  # Slack's ack deadline, far below max_wait
+    assert response.json()["response_action"] == "errors"

@@ -46,11 +46,17 @@ async def perform(
     body: Mapping[str, Any],
     context: Mapping[str, Any],
     work: Callable[[AsyncSession, User], Awaitable[T]],
+    *,
+    answers_in_ack: bool = False,
 ) -> T | Refusal:
+    """`answers_in_ack`: the outcome goes into this request's own ack (a modal's validation
+    errors), so the work must not wait for the acks of other requests."""
     who = identity_of(body, context)
     if who is None:
         return Refusal("I could not tell who sent this, so nothing was recorded.")
     try:
+        if not answers_in_ack:
+            await deps.acks.quiet()
         async with deps.work_slots, deps.sessions.begin() as session:
             actor = await deps.identities.resolve(session, client, who)
             if actor is None:

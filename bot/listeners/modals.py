@@ -171,7 +171,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             card["text"] = f"Created {ticket.display_id}: {ticket.title}"
             return card
 
-        outcome = await perform(deps, client, body, context, work)
+        outcome = await perform(deps, client, body, context, work, answers_in_ack=True)
         if isinstance(outcome, Refusal):
             await ack(
                 response_action="errors",
@@ -203,7 +203,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             )
             return f"Added the message to TKT-{message.ticket_id}."
 
-        outcome = await perform(deps, client, body, context, work)
+        outcome = await perform(deps, client, body, context, work, answers_in_ack=True)
         if isinstance(outcome, Refusal):
             await ack(response_action="errors", errors={Block.TICKET.value: outcome.text[:300]})
             return

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import json
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -87,6 +88,8 @@ class FakeSlack(SlackState):
         if client_id is not None and client_secret is not None:
             self.oauth_client = (client_id, client_secret)
         self._calls: list[Call] = []
+        # (path, client port) of every request, in order: which connection each came over.
+        self.request_ports: list[tuple[str, int]] = []
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -103,7 +106,7 @@ class FakeSlack(SlackState):
         await self.stop()
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._note_port])
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_post("/hooks/{hook_id}", self._hook)
@@ -198,6 +201,15 @@ class FakeSlack(SlackState):
         ]
 
     # -- routes -------------------------------------------------------------------------------
+    @web.middleware
+    async def _note_port(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.request_ports.append((request.path, peer[1]))
+        return await handler(request)
+
     async def _api(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]
         spec = catalog.method(name)
