@@ -87,7 +87,10 @@ class User(Base):
     last_assigned_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    org: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+    # Unnested: under an outer join (a ticket's owner, a message's author) this renders as a
+    # second LEFT JOIN, not "LEFT JOIN (users JOIN organizations)", which SQLite answers by
+    # materializing every user for each query.
+    org: Mapped[Organization] = relationship(lazy="joined", innerjoin="unnested")
 
     @property
     def roles(self) -> list[Role]:
