@@ -89,8 +89,8 @@ class User(Base):
 
     # Unnested: under an outer join (a ticket's owner, a message's author) this renders as a
     # second LEFT JOIN, not "LEFT JOIN (users JOIN organizations)", which SQLite answers by
-    # materializing every user for each query.
-    org: Mapped[Organization] = relationship(lazy="joined", innerjoin="unnested")
+    # materializing every user for each query. (Documented, though typed as bool only.)
+    org: Mapped[Organization] = relationship(lazy="joined", innerjoin="unnested")  # type: ignore[arg-type]
 
     @property
     def roles(self) -> list[Role]:
