@@ -5,8 +5,8 @@ migrate; start the fake Slack, the test world and Threadline exactly as `threadl
 (`tests.slack_env.start_env`: `create_runtime` + `create_web_app` on a free port, the fake as
 Web API); bulk-seed `--tickets` tickets over the world's orgs (a few hundred visible to each
 acting user). Next to it, in the same process, a bare Bolt `AsyncApp` behind the same aiohttp
-adapter (`create_web_app`), signing secret and fake Slack, whose `authorize` returns a fixed
-result and whose `/ticket` listener only acks.
+adapter (`create_web_app`, so with the same ack gate), signing secret and fake Slack, whose
+`authorize` returns a fixed result and whose `/ticket` listener only acks.
 
 Each batch is `--concurrency` signed slash commands over real HTTP, all sent at once by random
 acting users in their ticket channels; a request's time is until its HTTP answer (the ack)
