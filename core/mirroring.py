@@ -11,7 +11,7 @@ delivery worker posts it in order, paced, retried and never lost.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -176,16 +176,16 @@ async def relay_message(
                 is_origin=True,
             )
         )
-    copies = [
-        (
-            thread,
-            MessageCopy(
-                message_id=message.id, thread_id=thread.id, slack_channel=thread.slack_channel
-            ),
-        )
+    typed_in = origin.thread.id if origin is not None else None
+    targets = [
+        thread
         for thread in threads
-        if not (origin is not None and thread.id == origin.thread.id)
-        and not (message.is_internal and thread.org_id != message.author_org_id)
+        if thread.id != typed_in
+        and (not message.is_internal or thread.org_id == message.author_org_id)
+    ]
+    copies = [
+        (t, MessageCopy(message_id=message.id, thread_id=t.id, slack_channel=t.slack_channel))
+        for t in targets
     ]
     session.add_all(copy for _, copy in copies)
     await session.flush()
@@ -194,18 +194,24 @@ async def relay_message(
     )
 
 
-async def copies_of(session: AsyncSession, message_id: int) -> Sequence[MessageCopy]:
-    return list(
-        await session.scalars(
-            select(MessageCopy).where(MessageCopy.message_id == message_id).order_by(MessageCopy.id)
-        )
+async def copies_of(
+    session: AsyncSession, message_id: int
+) -> list[tuple[MessageCopy, TicketThread]]:
+    """Every copy of the message with the thread it is in, in one query."""
+    rows = await session.execute(
+        select(MessageCopy, TicketThread)
+        .join(TicketThread, TicketThread.id == MessageCopy.thread_id)
+        .where(MessageCopy.message_id == message_id)
+        .order_by(MessageCopy.id)
     )
+    return [(copy, thread) for copy, thread in rows]
 
 
 async def relay_change(session: AsyncSession, message: Message, kind: MirrorKind) -> None:
     """An edit or delete follows the message to every relayed copy (not where it was typed)."""
-    relayed = [copy for copy in await copies_of(session, message.id) if not copy.is_origin]
-    await _enqueue(session, kind, await _with_threads(session, relayed, {}))
+    copies = await copies_of(session, message.id)
+    targets = [(thread, {"copy_id": copy.id}) for copy, thread in copies if not copy.is_origin]
+    await _enqueue(session, kind, targets)
 
 
 async def relay_reaction(
@@ -213,18 +219,13 @@ async def relay_reaction(
 ) -> None:
     """Mirror a reaction onto every copy except the one it was made on."""
     kind = MirrorKind.RELAY_REACT if added else MirrorKind.RELAY_UNREACT
-    others = [c for c in await copies_of(session, message.id) if on is None or c.id != on.id]
-    await _enqueue(session, kind, await _with_threads(session, others, {"emoji": emoji}))
-
-
-async def _with_threads(
-    session: AsyncSession, copies: Sequence[MessageCopy], payload: dict[str, Any]
-) -> list[Target]:
-    """Each copy's thread (from the identity map when loaded) and the row's payload."""
-    return [
-        (await session.get_one(TicketThread, copy.thread_id), {"copy_id": copy.id, **payload})
-        for copy in copies
+    copies = await copies_of(session, message.id)
+    targets = [
+        (thread, {"copy_id": copy.id, "emoji": emoji})
+        for copy, thread in copies
+        if on is None or copy.id != on.id
     ]
+    await _enqueue(session, kind, targets)
 
 
 async def thread_at(session: AsyncSession, channel: str, thread_ts: str) -> TicketThread | None:

@@ -30,7 +30,7 @@ from core.models import (
     User,
     utcnow,
 )
-from core.services.loading import TICKET_LOAD_OPTIONS
+from core.services.loading import ONE_TICKET_LOAD_OPTIONS
 
 RELAY_TEXT_MAX = 39_000
 SUMMARY_MAX = 2_900
@@ -44,7 +44,9 @@ def _thread_id(job: Job) -> int:
 
 async def _card_for(job: Job, thread: TicketThread) -> dict[str, Any]:
     async with job.reads.begin() as session:
-        query = select(Ticket).where(Ticket.id == thread.ticket_id).options(*TICKET_LOAD_OPTIONS)
+        query = (
+            select(Ticket).where(Ticket.id == thread.ticket_id).options(*ONE_TICKET_LOAD_OPTIONS)
+        )
         ticket = (await session.scalars(query)).unique().one()
         org = await session.get_one(Organization, thread.org_id)
         return ticket_card(ticket, actions_for_org(org, ticket))

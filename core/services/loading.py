@@ -17,18 +17,22 @@ from core.models.tickets import DISPLAY_ID_PREFIX
 MAX_ROW_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
 _DISPLAY_ID = re.compile(r"^\s*(?:TKT-?)?(\d{1,18})\s*$", re.IGNORECASE)
 
-TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
+_OWNER_AND_ORGS: tuple[LoaderOption, ...] = (
     joinedload(Ticket.owner),
     joinedload(Ticket.assigned_org),
     joinedload(Ticket.requester_org),
     joinedload(Ticket.escalated_from_org),
+)
+# A page of tickets: each collection in one more statement for the whole page.
+TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
+    *_OWNER_AND_ORGS,
     selectinload(Ticket.involved),
     selectinload(Ticket.tag_rows),
 )
 # One ticket: its two small collections come in the same statement (a few joined rows),
 # which saves the two round trips that a page of tickets is better off spending.
 ONE_TICKET_LOAD_OPTIONS: tuple[LoaderOption, ...] = (
-    *TICKET_LOAD_OPTIONS[:4],
+    *_OWNER_AND_ORGS,
     joinedload(Ticket.involved),
     joinedload(Ticket.tag_rows),
 )
