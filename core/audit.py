@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,30 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def entry_row(
+    *,
+    ticket_id: int,
+    actor: User | None,
+    action: str,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+    reason: str | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One entry's column values (who, when, what, from → to)."""
+    return {
+        "ticket_id": ticket_id,
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "field": field,
+        "old_value": _text(old),
+        "new_value": _text(new),
+        "reason": reason,
+        "created_at": now,
+    }
+
+
 def record(
     session: AsyncSession,
     *,
@@ -29,17 +54,19 @@ def record(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Add one entry (who, when, what, from → to) and stamp the ticket as modified."""
+    """Add one entry and stamp the ticket as modified."""
     now = now or utcnow()
     entry = AuditEntry(
-        ticket_id=ticket.id,
-        actor_id=actor.id if actor else None,
-        action=action,
-        field=field,
-        old_value=_text(old),
-        new_value=_text(new),
-        reason=reason,
-        created_at=now,
+        **entry_row(
+            ticket_id=ticket.id,
+            actor=actor,
+            action=action,
+            field=field,
+            old=old,
+            new=new,
+            reason=reason,
+            now=now,
+        )
     )
     session.add(entry)
     ticket.modified_at = now

@@ -55,8 +55,8 @@ class SlackOrigin:
 Target = tuple[TicketThread, dict[str, Any]]
 
 
-async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Target]) -> None:
-    """One outbox row per (thread, payload), all written by one statement."""
+def outbox_rows(kind: MirrorKind, targets: Iterable[Target]) -> list[dict[str, Any]]:
+    """One outbox row per (thread, payload), in the thread's channel's pacing lane."""
     now = utcnow()
     rows = []
     for thread, payload in targets:
@@ -76,9 +76,37 @@ async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Ta
                 "created_at": now,
             }
         )
+    return rows
+
+
+async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Target]) -> None:
+    """The outbox rows of `targets`, all written by one statement."""
+    rows = outbox_rows(kind, targets)
     if rows:
         await session.execute(insert(OutboxMessage), rows)
         await mark_outbox_written(session)
+
+
+def has_channel(org: Organization) -> bool:
+    """Whether the org has a ticket channel, and so a thread for each of its tickets."""
+    return bool(org.slack_team and org.ticket_channel)
+
+
+def new_thread(
+    ticket_id: int, org: Organization, kind: ThreadKind, *, thread_id: int | None = None
+) -> TicketThread:
+    """A thread not yet posted: in the org's ticket channel, or the escalations channel."""
+    channel = org.ticket_channel if kind == ThreadKind.TICKET else org.escalations_channel
+    if not (org.slack_team and channel):
+        raise ValueError(f"{org.slug} has no Slack channel for a {kind} thread")
+    return TicketThread(
+        **({"id": thread_id} if thread_id is not None else {}),
+        ticket_id=ticket_id,
+        org_id=org.id,
+        kind=kind,
+        slack_team=org.slack_team,
+        slack_channel=channel,
+    )
 
 
 async def threads_of(
@@ -96,29 +124,15 @@ async def open_threads(
     orgs: Iterable[Organization],
     *,
     summary: str | None = None,
-    new_ticket: bool = False,
 ) -> list[TicketThread]:
-    """Root a thread (the card) in each org's ticket channel that has none for the ticket.
-
-    `new_ticket`: the ticket was created in this transaction, so it has no threads to look up.
-    """
-    existing: set[int] = set()
-    if not new_ticket:
-        existing = {t.org_id for t in await threads_of(session, ticket.id, kind=ThreadKind.TICKET)}
+    """Root a thread (the card) in each org's ticket channel that has none for the ticket."""
+    existing = {t.org_id for t in await threads_of(session, ticket.id, kind=ThreadKind.TICKET)}
     opened = []
     for org in orgs:
-        if org.id in existing or not (org.slack_team and org.ticket_channel):
+        if org.id in existing or not has_channel(org):
             continue
         existing.add(org.id)
-        opened.append(
-            TicketThread(
-                ticket_id=ticket.id,
-                org_id=org.id,
-                kind=ThreadKind.TICKET,
-                slack_team=org.slack_team,
-                slack_channel=org.ticket_channel,
-            )
-        )
+        opened.append(new_thread(ticket.id, org, ThreadKind.TICKET))
     session.add_all(opened)
     await session.flush()
     await _enqueue(session, MirrorKind.THREAD_OPEN, ((t, {"summary": summary}) for t in opened))
@@ -137,13 +151,7 @@ async def post_to_feed(
         )
     )
     if feed is None:
-        feed = TicketThread(
-            ticket_id=ticket.id,
-            org_id=platform.id,
-            kind=ThreadKind.ESCALATION_FEED,
-            slack_team=platform.slack_team,
-            slack_channel=platform.escalations_channel,
-        )
+        feed = new_thread(ticket.id, platform, ThreadKind.ESCALATION_FEED)
         session.add(feed)
     else:
         feed.thread_ts = None  # a re-escalation gets a new card; the old one stays as history

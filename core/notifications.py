@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import (
@@ -29,7 +29,8 @@ from core.models import (
     User,
     utcnow,
 )
-from core.outbox_signal import mark_outbox_written
+from core.outbox_signal import wake_delivery_with
+from core.row_batch import RowBatch, write
 
 DESCRIPTION_EXCERPT = 280
 # The App Home is not urgent: a short delay lets one publish cover a burst of events (the
@@ -105,7 +106,10 @@ RECIPIENTS: MappingProxyType[EventKind, RecipientRule] = MappingProxyType(
 
 
 @dataclass
-class _Rows:
+class EventRows:
+    """What one event writes: notification-center rows and outbox rows."""
+
+    event_id: str
     notifications: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
 
@@ -146,6 +150,15 @@ def snapshot(
     }
 
 
+def recipients_of(kind: EventKind, ticket: Ticket, message: Message | None) -> Recipients:
+    """Who hears of the event (SPEC §3); never an org outside the ticket."""
+    recipients = RECIPIENTS[kind](ticket, message)
+    stray = recipients.org_ids - ticket.involved_org_ids
+    if stray:  # a routing bug must never leak a ticket to an uninvolved org
+        raise RuntimeError(f"{kind} would notify orgs {sorted(stray)} not involved in {ticket}")
+    return recipients
+
+
 async def emit(
     session: AsyncSession,
     *,
@@ -159,21 +172,74 @@ async def emit(
 
     `ticket` must have `assigned_org`, `owner` and `involved` loaded and reflect the change.
     """
-    recipients = RECIPIENTS[kind](ticket, message)
-    stray = recipients.org_ids - ticket.involved_org_ids
-    if stray:  # a routing bug must never leak a ticket to an uninvolved org
-        raise RuntimeError(f"{kind} would notify orgs {sorted(stray)} not involved in {ticket}")
-
-    event_id = str(uuid.uuid4())
-    now = utcnow()
+    recipients = recipients_of(kind, ticket, message)
     internal_only = message is not None and message.is_internal
-    payload = snapshot(kind, event_id, ticket, actor, activity, now, internal=internal_only)
     direct = recipients.user_ids
     if not internal_only and kind != EventKind.CREATED:  # subscribers want public updates
         direct |= await _subscribers(session, ticket.id)
     members = await _load_members(session, recipients.org_ids, direct)
     orgs = await _orgs_of(session, ticket, members, recipients.org_ids | {ticket.assigned_org_id})
-    rows = _Rows()
+    rows = event_rows(
+        kind,
+        ticket=ticket,
+        actor=actor,
+        activity=activity,
+        internal=internal_only,
+        recipients=Recipients(org_ids=recipients.org_ids, user_ids=direct),
+        members=members,
+        orgs=orgs,
+    )
+    batch = RowBatch()
+    add_to_batch(session, batch, rows)
+    await write(session, batch)
+    return rows.event_id
+
+
+def created_rows(ticket: Ticket, actor: User, activity: str, assigned: list[User]) -> EventRows:
+    """The rows of a new ticket's event, whose recipients (its assigned org and its owner)
+    are all among `assigned`, every user of the assigned org, loaded with the routing."""
+    recipients = recipients_of(EventKind.CREATED, ticket, None)
+    known = {user.id for user in assigned}
+    if recipients.org_ids - {ticket.assigned_org_id} or recipients.user_ids - known:
+        raise RuntimeError(f"{EventKind.CREATED} names recipients outside the assigned org")
+    orgs = {org.id: org for org in (ticket.assigned_org, ticket.requester_org)}
+    return event_rows(
+        EventKind.CREATED,
+        ticket=ticket,
+        actor=actor,
+        activity=activity,
+        internal=False,
+        recipients=recipients,
+        members=assigned,
+        orgs=orgs,
+    )
+
+
+def add_to_batch(session: AsyncSession, batch: RowBatch, rows: EventRows) -> None:
+    batch.insert(Notification, rows.notifications)
+    batch.insert(OutboxMessage, rows.outbox)
+    if rows.outbox:
+        wake_delivery_with(session, batch)
+
+
+def event_rows(
+    kind: EventKind,
+    *,
+    ticket: Ticket,
+    actor: User,
+    activity: str,
+    internal: bool,
+    recipients: Recipients,
+    members: list[User],
+    orgs: dict[int, Organization],
+) -> EventRows:
+    """The rows for `recipients`: `members` holds every user of their orgs and every user
+    they name, `orgs` every recipient org and the orgs of the members."""
+    rows = EventRows(event_id=str(uuid.uuid4()))
+    now = utcnow()
+    payload = snapshot(kind, rows.event_id, ticket, actor, activity, now, internal=internal)
+    direct = recipients.user_ids
+    members = [u for u in members if u.org_id in recipients.org_ids or u.id in direct]
 
     notified: set[int] = set()
     for user in members:
@@ -186,7 +252,7 @@ async def emit(
             {
                 "user_id": user.id,
                 "ticket_id": ticket.id,
-                "event_id": event_id,
+                "event_id": rows.event_id,
                 "event": kind.value,
                 "summary": payload["activity"],
                 "payload": payload,
@@ -202,13 +268,13 @@ async def emit(
         and (u.id in direct or _org_notify(orgs, u) != NotifyMode.CHANNEL)
     ]
     for user in dm_users:
-        rows.outbox.append(_dm_row(OutboxKind.NOTIFY_DM, event_id, ticket, user, payload, now))
+        rows.outbox.append(_dm_row(OutboxKind.NOTIFY_DM, rows.event_id, ticket, user, payload, now))
+    home = {k: payload[k] for k in ("event", "event_id", "display_id", "internal", "actor_id")}
     for user in members:  # their App Home shows the notification center: republish it
         if user.id in notified and user.has_slack_identity:
-            home = {
-                k: payload[k] for k in ("event", "event_id", "display_id", "internal", "actor_id")
-            }
-            rows.outbox.append(_dm_row(OutboxKind.HOME_REFRESH, event_id, ticket, user, home, now))
+            rows.outbox.append(
+                _dm_row(OutboxKind.HOME_REFRESH, rows.event_id, ticket, user, home, now)
+            )
 
     for org_id in sorted(recipients.org_ids):
         org = orgs[org_id]
@@ -218,16 +284,16 @@ async def emit(
             continue
         rows.outbox.append(
             _channel_row(
-                OutboxKind.NOTIFY_CHANNEL, event_id, ticket, org, org.ticket_channel, payload, now
+                OutboxKind.NOTIFY_CHANNEL,
+                rows.event_id,
+                ticket,
+                org,
+                org.ticket_channel,
+                payload,
+                now,
             )
         )
-
-    if rows.notifications:
-        await session.execute(insert(Notification), rows.notifications)
-    if rows.outbox:
-        await session.execute(insert(OutboxMessage), rows.outbox)
-        await mark_outbox_written(session)
-    return event_id
+    return rows
 
 
 def _dm_row(

@@ -2,7 +2,8 @@
 
 `mark_outbox_written` is called by whatever inserts outbox rows. On PostgreSQL it queues a
 single `NOTIFY` per transaction (delivered at commit, to workers in any process); in every
-database the session's `after_commit` then calls the in-process listeners.
+database the session's `after_commit` then calls the in-process listeners. Rows written by
+a `RowBatch` use `wake_delivery_with`, which puts the `NOTIFY` into the batch's statement.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from core.row_batch import RowBatch
 
 CHANNEL = "threadline_outbox"
 _FLAG = "threadline_outbox_written"
@@ -24,6 +27,14 @@ async def mark_outbox_written(session: AsyncSession) -> None:
     session.info[_FLAG] = True
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def wake_delivery_with(session: AsyncSession, batch: RowBatch) -> None:
+    """Like `mark_outbox_written`, for outbox rows in `batch`: no statement of its own."""
+    if session.info.get(_FLAG):
+        return
+    session.info[_FLAG] = True
+    batch.notify_channel = CHANNEL
 
 
 def add_listener(callback: Callable[[], None]) -> Callable[[], None]:

@@ -1,6 +1,6 @@
 """Which support rep gets a ticket (SPEC §1 auto-assignment): a pure function over loads.
 
-Where a ticket lands is `core.services.assignment.landing_org`, one locked query."""
+Where a ticket lands is `core.services.assignment.landing`, one locked query."""
 
 from __future__ import annotations
 

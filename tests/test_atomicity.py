@@ -1,8 +1,9 @@
 """A service call that fails midway leaves nothing behind: the caller's transaction owns it all.
 
-The failure is injected after the real `emit` has written its notification and outbox rows
-(checked inside the transaction, so the test proves there was something to roll back), and
-the database is then compared, row for row, with its state before the call.
+The failure is injected after the real `emit` (or, for a creation, the row batch) has written
+its notification and outbox rows (checked inside the transaction, so the test proves there
+was something to roll back), and the database is then compared, row for row, with its state
+before the call.
 """
 
 from __future__ import annotations
@@ -92,23 +93,23 @@ class Injection:
     notification_rows: int = 0
 
 
-def fail_after_emit(
-    monkeypatch: pytest.MonkeyPatch, module: ModuleType, *, on_call: int
+def fail_after(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, writer: str, *, on_call: int
 ) -> Injection:
-    """Make `module.emit` call through, count what it wrote, then raise on call `on_call`."""
-    real_emit = module.emit
+    """Make `module.<writer>` call through, count what it wrote, then raise on call `on_call`."""
+    real_writer = getattr(module, writer)
     seen = Injection()
 
-    async def emit_then_fail(session: AsyncSession, **kwargs: Any) -> str:
-        event_id: str = await real_emit(session, **kwargs)
+    async def write_then_fail(session: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        result = await real_writer(session, *args, **kwargs)
         seen.calls += 1
         if seen.calls == on_call:
             seen.outbox_rows = await _count(session, OutboxMessage)
             seen.notification_rows = await _count(session, Notification)
-            raise InjectedFailure(f"after emit #{on_call} ({kwargs['kind']})")
-        return event_id
+            raise InjectedFailure(f"after {writer} #{on_call}")
+        return result
 
-    monkeypatch.setattr(module, "emit", emit_then_fail)
+    monkeypatch.setattr(module, writer, write_then_fail)
     return seen
 
 
@@ -148,14 +149,15 @@ async def _post_message(session: AsyncSession, world: World, ticket_id: int) -> 
     )
 
 
-# name, operation, module whose `emit` fails, failing emit call, setup: escalate first?
+# operation, (module, its function that fails), failing call, set-up: escalate first?
 CASES = [
-    pytest.param(_create, tickets, 1, False, id="tickets.create"),
-    pytest.param(_change_stage, tickets, 1, False, id="tickets.change_stage"),
+    # A creation writes every row in one batch: fail once all of it is written.
+    pytest.param(_create, (tickets, "write"), 1, False, id="tickets.create"),
+    pytest.param(_change_stage, (tickets, "emit"), 1, False, id="tickets.change_stage"),
     # escalate emits `escalated` then `assigned`: fail after both have written their rows.
-    pytest.param(_escalate, escalation, 2, False, id="escalation.escalate"),
-    pytest.param(_deescalate, escalation, 2, True, id="escalation.deescalate"),
-    pytest.param(_post_message, conversation, 1, False, id="conversation.post_message"),
+    pytest.param(_escalate, (escalation, "emit"), 2, False, id="escalation.escalate"),
+    pytest.param(_deescalate, (escalation, "emit"), 2, True, id="escalation.deescalate"),
+    pytest.param(_post_message, (conversation, "emit"), 1, False, id="conversation.post_message"),
 ]
 
 
@@ -166,13 +168,13 @@ async def _existing_ticket(world: World, *, escalated: bool = False) -> int:
     return ticket.id
 
 
-@pytest.mark.parametrize(("operation", "module", "on_call", "escalated"), CASES)
+@pytest.mark.parametrize(("operation", "failing", "on_call", "escalated"), CASES)
 async def test_failure_midway_leaves_no_trace(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
     monkeypatch: pytest.MonkeyPatch,
     operation: Operation,
-    module: ModuleType,
+    failing: tuple[ModuleType, str],
     on_call: int,
     escalated: bool,
 ) -> None:
@@ -182,7 +184,7 @@ async def test_failure_midway_leaves_no_trace(
     assert before["counts"]["tickets"] == 1
     assert before["counts"]["outbox"] > 0  # the set-up itself wrote deliveries
 
-    injection = fail_after_emit(monkeypatch, module, on_call=on_call)
+    injection = fail_after(monkeypatch, *failing, on_call=on_call)
     async with sessions() as session:
         with pytest.raises(InjectedFailure):
             async with session.begin():

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from core.errors import Forbidden
 from core.models import Ticket, User
@@ -80,3 +80,13 @@ async def test_org_without_reps_leaves_ticket_unassigned(sessions):
     ticket = await _create(world, "ivy")
     assert ticket.assigned_org_id == world.org_ids["globex"]
     assert ticket.owner_id is None
+
+
+async def test_org_without_any_users_still_takes_tickets(sessions):
+    world = await build_world(sessions)
+    async with sessions.begin() as s:
+        await s.execute(delete(User).where(User.org_id == world.org_ids["globex"]))
+    ticket = await _create(world, "ivy")
+    assert ticket.assigned_org_id == world.org_ids["globex"]
+    assert ticket.owner_id is None
+    assert ticket.involved_org_ids == {world.org_ids["initech"], world.org_ids["globex"]}

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, mirroring, permissions, stages
 from core.errors import ValidationError
+from core.mirroring import MirrorKind
 from core.models import (
+    AuditEntry,
     Organization,
+    OrgKind,
+    OutboxMessage,
     SourceChannel,
+    ThreadKind,
     Ticket,
     TicketInvolvedOrg,
     TicketReporter,
     TicketTag,
+    TicketThread,
     User,
     utcnow,
 )
 from core.models.tickets import Severity, Subtype
-from core.notifications import EventKind, emit
-from core.services.assignment import landing_org, least_loaded_rep, mark_assigned
+from core.notifications import EventKind, add_to_batch, created_rows, emit
+from core.outbox_signal import wake_delivery_with
+from core.row_batch import RowBatch, attach_as_loaded, column_values, write
+from core.services.assignment import Landing, landing, mark_assigned
 from core.services.loading import load_ticket
 from core.stages import CLOSED_STAGES, Stage
 from core.validation import (
@@ -52,61 +60,122 @@ async def create(
     target_close_date: date | None = None,
     custom_attributes: dict[str, Any] | None = None,
 ) -> Ticket:
-    """File a ticket for `for_org` (default: the actor's org), routed and auto-assigned."""
+    """File a ticket for `for_org` (default: the actor's org), routed and auto-assigned.
+
+    Creation is the hottest write, so it is few statements: routing, which also reserves
+    the ids (`landing`), then every row at once (`core.row_batch`). The returned ticket has
+    its owner, orgs, involved orgs and tags loaded, as `load_ticket` gives them.
+    """
     requester = for_org or actor.org
     permissions.require_file_for(actor, requester)
-    title = clean_title(title)
-    description = clean_description(description)
-    severity = parse_severity(severity)
-    subtype = parse_subtype(subtype)
-    tag_list = clean_tags(tags)
     if custom_attributes is not None and not isinstance(custom_attributes, dict):
         raise ValidationError("Custom attributes must be a JSON object.", field="custom_attributes")
+    fields = {
+        "title": clean_title(title),
+        "description": clean_description(description),
+        "severity": parse_severity(severity),
+        "subtype": parse_subtype(subtype),
+        "part": clean_optional_text(part, field="part", limit=100),
+        "group_name": clean_optional_text(group, field="group", limit=100),
+        "target_close_date": target_close_date,
+        "custom_attributes": custom_attributes or {},
+        "source_channel": source,
+    }
+    tag_list = clean_tags(tags)
 
-    assigned = await landing_org(session, requester)
-    owner = await least_loaded_rep(session, assigned, locked=True)
+    # Ids for the ticket and a thread per involved org with a channel: which orgs those are
+    # is known after routing, so one per involved org is drawn, and a spare one goes unused
+    # (as a rolled-back insert's would).
+    involved_count = 1 if requester.kind == OrgKind.PLATFORM else 2
+    routed = await landing(session, requester, reserve={Ticket: 1, TicketThread: involved_count})
     now = utcnow()
+    ticket = _new_ticket(routed.ids[Ticket][0], fields, actor, requester, routed, tag_list, now)
+    batch = _creation_rows(session, ticket, actor, routed, now)
+    await write(session, batch)
+    attach_as_loaded(session, [ticket, *ticket.involved, *ticket.tag_rows])
+    if routed.owner is not None:
+        set_committed_value(routed.owner, "last_assigned_at", now)
+    return ticket
+
+
+def _new_ticket(
+    ticket_id: int,
+    fields: dict[str, Any],
+    actor: User,
+    requester: Organization,
+    routed: Landing,
+    tags: list[str],
+    now: datetime,
+) -> Ticket:
+    """The new ticket (not yet in the session) with every column set, and the relationships
+    that `load_ticket` loads set as if loaded (no ORM events: nothing to cascade or flush)."""
+    assigned, owner = routed.org, routed.owner
     ticket = Ticket(
-        title=title,
-        description=description,
-        severity=severity,
+        id=ticket_id,
+        **fields,
         stage=stages.INITIAL_STAGE,
-        part=clean_optional_text(part, field="part", limit=100),
-        group_name=clean_optional_text(group, field="group", limit=100),
-        requester_org=requester,
-        assigned_org=assigned,
-        escalated_from_org=None,
-        created_by=actor,
-        modified_by=actor,
-        owner=owner,
-        source_channel=source,
-        subtype=subtype,
-        target_close_date=target_close_date,
-        custom_attributes=custom_attributes or {},
+        owner_id=owner.id if owner else None,
+        requester_org_id=requester.id,
+        assigned_org_id=assigned.id,
+        escalated_from_org_id=None,
+        created_by_id=actor.id,
+        modified_by_id=actor.id,
+        needs_response=False,
+        closed_at=None,
         created_at=now,
         modified_at=now,
-        involved=[
-            TicketInvolvedOrg(org_id=org_id, added_at=now)
-            for org_id in dict.fromkeys((requester.id, assigned.id))
-        ],
-        tag_rows=[TicketTag(tag=tag) for tag in tag_list],
     )
-    session.add(ticket)
-    await session.flush()
-    await session.execute(insert(TicketReporter), [{"ticket_id": ticket.id, "user_id": actor.id}])
-    if owner is not None:
-        mark_assigned(owner)
-
-    audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title, now=now)
-    await emit(
-        session,
-        kind=EventKind.CREATED,
-        ticket=ticket,
-        actor=actor,
-        activity=f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}",
-    )
-    await mirroring.open_threads(session, ticket, [requester, assigned], new_ticket=True)
+    involved = [
+        TicketInvolvedOrg(ticket_id=ticket_id, org_id=org.id, added_at=now)
+        for org in dict.fromkeys((requester, assigned))
+    ]
+    loaded = {
+        "owner": owner,
+        "requester_org": requester,
+        "assigned_org": assigned,
+        "escalated_from_org": None,
+        "created_by": actor,
+        "modified_by": actor,
+        "involved": involved,
+        "tag_rows": [TicketTag(ticket_id=ticket_id, tag=tag) for tag in tags],
+    }
+    for key, value in loaded.items():
+        set_committed_value(ticket, key, value)
     return ticket
+
+
+def _creation_rows(
+    session: AsyncSession, ticket: Ticket, actor: User, routed: Landing, now: datetime
+) -> RowBatch:
+    """Every row a new ticket writes: itself, its orgs, tags and reporter, the audit entry,
+    the owner's assignment time, the notifications (SPEC §3) and a thread per org with a
+    ticket channel (SPEC §4), with the outbox rows that deliver them."""
+    batch = RowBatch()
+    batch.insert(Ticket, [column_values(ticket)])
+    batch.insert(TicketInvolvedOrg, [column_values(row) for row in ticket.involved])
+    batch.insert(TicketTag, [column_values(row) for row in ticket.tag_rows])
+    batch.insert(TicketReporter, [{"ticket_id": ticket.id, "user_id": actor.id}])
+    created = audit.entry_row(
+        ticket_id=ticket.id, actor=actor, action="created", new=ticket.title, now=now
+    )
+    batch.insert(AuditEntry, [created])
+    if routed.owner is not None:
+        batch.update(User, [{"id": routed.owner.id, "last_assigned_at": now}])
+    activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
+    add_to_batch(session, batch, created_rows(ticket, actor, activity, routed.members))
+
+    orgs = [ticket.requester_org, ticket.assigned_org]
+    with_channel = [org for org in dict.fromkeys(orgs) if mirroring.has_channel(org)]
+    threads = [
+        mirroring.new_thread(ticket.id, org, ThreadKind.TICKET, thread_id=thread_id)
+        for org, thread_id in zip(with_channel, routed.ids[TicketThread], strict=False)
+    ]
+    batch.insert(TicketThread, [column_values(thread) for thread in threads])
+    opens = mirroring.outbox_rows(MirrorKind.THREAD_OPEN, ((t, {"summary": None}) for t in threads))
+    batch.insert(OutboxMessage, opens)
+    if opens:
+        wake_delivery_with(session, batch)
+    return batch
 
 
 async def assign(
