@@ -4,7 +4,7 @@ The fake Slack (`tests.fakeslack`, in its own process like a remote Slack) takes
 chat.postMessage at 1 msg/s per channel with a burst of 2, answering 429 beyond it. Workers
 up and listening, `--channels` x `--per-channel` outbox rows (`notify.channel`, interleaved
 over the channels) are committed as `core.notifications.emit` does: `--tx-rows` a transaction
-with `mark_outbox_written` (NOTIFY / in-process wake-up), spread over `--spread` seconds.
+with `queue_deliveries` (NOTIFY / in-process wake-up), spread over `--spread` seconds.
 Scenarios: SQLite with one in-process worker; PostgreSQL with one in-process worker (the
 `DeliveryWorker` of `threadline worker`, in-process so its SQL can be timed) and with three
 `threadline worker` processes. Delivery settings are the `Settings` defaults. Asserts nothing;
@@ -45,7 +45,8 @@ from core import delivery_queue, models, schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from core.models import DeliveryPacing, OutboxMessage, OutboxStatus, utcnow
-from core.outbox_signal import mark_outbox_written
+from core.outbox_signal import queue_deliveries
+from core.row_batch import RowBatch, write
 from tests import delivery_helpers as helpers
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -113,9 +114,9 @@ async def write_rows(engine: AsyncEngine, args: argparse.Namespace) -> int:
         async with sessions.begin() as session:
             rows = helpers.channel_rows(min(args.tx_rows, total - start), channels, team=TEAM,
                                         start=start)  # fmt: skip
-            await session.execute(insert(OutboxMessage), [r | {"org_id": 1, "ticket_id": 1}
-                                                          for r in rows])  # fmt: skip
-            await mark_outbox_written(session)
+            batch = RowBatch()
+            queue_deliveries(session, batch, [r | {"org_id": 1, "ticket_id": 1} for r in rows])
+            await write(session, batch)
     return len(starts)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,26 +18,27 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+class Change(TypedDict, total=False):
+    """What an entry says changed, besides its action: a field, from → to, and why."""
+
+    field: str | None
+    old: object
+    new: object
+    reason: str | None
+
+
 def entry_row(
-    *,
-    ticket_id: int,
-    actor: User | None,
-    action: str,
-    field: str | None = None,
-    old: object = None,
-    new: object = None,
-    reason: str | None = None,
-    now: datetime,
+    *, ticket_id: int, actor: User | None, action: str, now: datetime, **change: Unpack[Change]
 ) -> dict[str, Any]:
     """One entry's column values (who, when, what, from → to)."""
     return {
         "ticket_id": ticket_id,
         "actor_id": actor.id if actor else None,
         "action": action,
-        "field": field,
-        "old_value": _text(old),
-        "new_value": _text(new),
-        "reason": reason,
+        "field": change.get("field"),
+        "old_value": _text(change.get("old")),
+        "new_value": _text(change.get("new")),
+        "reason": change.get("reason"),
         "created_at": now,
     }
 
@@ -48,25 +49,13 @@ def record(
     ticket: Ticket,
     actor: User | None,
     action: str,
-    field: str | None = None,
-    old: object = None,
-    new: object = None,
-    reason: str | None = None,
     now: datetime | None = None,
+    **change: Unpack[Change],
 ) -> AuditEntry:
     """Add one entry and stamp the ticket as modified."""
     now = now or utcnow()
     entry = AuditEntry(
-        **entry_row(
-            ticket_id=ticket.id,
-            actor=actor,
-            action=action,
-            field=field,
-            old=old,
-            new=new,
-            reason=reason,
-            now=now,
-        )
+        **entry_row(ticket_id=ticket.id, actor=actor, action=action, now=now, **change)
     )
     session.add(entry)
     ticket.modified_at = now

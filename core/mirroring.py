@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import (
     Message,
     MessageCopy,
     Organization,
-    OutboxMessage,
     ThreadKind,
     Ticket,
     TicketThread,
     utcnow,
 )
-from core.outbox_signal import mark_outbox_written
+from core.outbox_signal import queue_deliveries
+from core.row_batch import RowBatch, write
 
 _CARDS_QUEUED = "threadline_cards_queued"
 
@@ -81,10 +81,9 @@ def outbox_rows(kind: MirrorKind, targets: Iterable[Target]) -> list[dict[str, A
 
 async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Target]) -> None:
     """The outbox rows of `targets`, all written by one statement."""
-    rows = outbox_rows(kind, targets)
-    if rows:
-        await session.execute(insert(OutboxMessage), rows)
-        await mark_outbox_written(session)
+    batch = RowBatch()
+    queue_deliveries(session, batch, outbox_rows(kind, targets))
+    await write(session, batch)
 
 
 def has_channel(org: Organization) -> bool:

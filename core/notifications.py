@@ -23,13 +23,12 @@ from core.models import (
     Notification,
     NotifyMode,
     Organization,
-    OutboxMessage,
     Ticket,
     TicketSubscriber,
     User,
     utcnow,
 )
-from core.outbox_signal import wake_delivery_with
+from core.outbox_signal import queue_deliveries
 from core.row_batch import RowBatch, write
 
 DESCRIPTION_EXCERPT = 280
@@ -217,9 +216,7 @@ def created_rows(ticket: Ticket, actor: User, activity: str, assigned: list[User
 
 def add_to_batch(session: AsyncSession, batch: RowBatch, rows: EventRows) -> None:
     batch.insert(Notification, rows.notifications)
-    batch.insert(OutboxMessage, rows.outbox)
-    if rows.outbox:
-        wake_delivery_with(session, batch)
+    queue_deliveries(session, batch, rows.outbox)
 
 
 def event_rows(

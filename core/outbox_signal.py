@@ -1,19 +1,21 @@
-"""Waking delivery workers as soon as a transaction that wrote outbox rows commits.
+"""Queueing deliveries, and waking delivery workers as soon as their transaction commits.
 
-`mark_outbox_written` is called by whatever inserts outbox rows. On PostgreSQL it queues a
-single `NOTIFY` per transaction (delivered at commit, to workers in any process); in every
-database the session's `after_commit` then calls the in-process listeners. Rows written by
-a `RowBatch` use `wake_delivery_with`, which puts the `NOTIFY` into the batch's statement.
+Every outbox row is added to a `RowBatch` by `queue_deliveries`. On PostgreSQL the batch's
+statement then carries a single `NOTIFY` per transaction (delivered at commit, to workers
+in any process); in every database the session's `after_commit` calls the in-process
+listeners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from core.models import OutboxMessage
 from core.row_batch import RowBatch
 
 CHANNEL = "threadline_outbox"
@@ -21,20 +23,16 @@ _FLAG = "threadline_outbox_written"
 _listeners: list[Callable[[], None]] = []
 
 
-async def mark_outbox_written(session: AsyncSession) -> None:
-    if session.info.get(_FLAG):
+def queue_deliveries(
+    session: AsyncSession, batch: RowBatch, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Add outbox rows to `batch`, and have the session's transaction wake the workers."""
+    if not rows:
         return
-    session.info[_FLAG] = True
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {CHANNEL}"))
-
-
-def wake_delivery_with(session: AsyncSession, batch: RowBatch) -> None:
-    """Like `mark_outbox_written`, for outbox rows in `batch`: no statement of its own."""
-    if session.info.get(_FLAG):
-        return
-    session.info[_FLAG] = True
-    batch.notify_channel = CHANNEL
+    batch.insert(OutboxMessage, rows)
+    if not session.info.get(_FLAG):
+        session.info[_FLAG] = True
+        batch.notify_channel = CHANNEL
 
 
 def add_listener(callback: Callable[[], None]) -> Callable[[], None]:

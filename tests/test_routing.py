@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from core.errors import Forbidden
-from core.models import Ticket, User
+from core.errors import Forbidden, NotFound
+from core.models import Organization, OrgKind, Ticket, User
 from core.services import tickets
 from tests.world import build_world
 
@@ -90,3 +90,17 @@ async def test_org_without_any_users_still_takes_tickets(sessions):
     assert ticket.assigned_org_id == world.org_ids["globex"]
     assert ticket.owner_id is None
     assert ticket.involved_org_ids == {world.org_ids["initech"], world.org_ids["globex"]}
+
+
+async def test_filing_without_a_platform_org_names_the_fix(sessions):
+    async with sessions.begin() as s:
+        org = Organization(slug="solo", name="Solo", kind=OrgKind.SELF_SERVE)
+        s.add(org)
+        await s.flush()
+        s.add(User(email="al@solo.example", name="Al", org_id=org.id))
+    async with sessions() as s:
+        al = await s.scalar(select(User))
+        with pytest.raises(NotFound, match=r"No platform organization.*directory import"):
+            await tickets.create(s, actor=al, title="Anyone there?")
+        await s.rollback()
+        assert await s.scalar(select(func.count()).select_from(Ticket)) == 0

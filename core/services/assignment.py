@@ -76,26 +76,31 @@ async def landing(
     )
     ids = row_ids.reservation(session.get_bind().dialect.name, reserve)
     if _locking(session):
-        locked = (await session.execute(_lock_statement(to_parent, ids.columns), where)).one()
-        statement = _members_statement(True, ())
-        params = {"org_id": locked[0]}
-        drawn = locked[1:]
+        locked = (await session.execute(_lock_statement(to_parent, ids.columns), where)).first()
+        if locked is None:
+            raise _no_platform()
+        org_id, *drawn = locked
+        members = _members_statement(True, ())
+        rows = (await session.execute(members, {"org_id": org_id})).all()
     else:
-        statement, params = _members_statement(to_parent, ids.columns), where
-    rows = (await session.execute(statement, params)).all()
-    if not rows:
-        raise NotFound(
-            "No platform organization is configured. Import a directory file with one org "
-            "of kind `platform` (`threadline directory import FILE`)."
-        )
-    if not _locking(session):
-        drawn = rows[0][3:]
+        members = _members_statement(to_parent, ids.columns)
+        rows = (await session.execute(members, where)).all()
+        if not rows:
+            raise _no_platform()
+        drawn = list(rows[0][3:])
     loads = [(row[1], row[2]) for row in rows if row[1] is not None]
     return Landing(
         org=rows[0][0],
         members=[user for user, _ in loads],
         owner=_least_loaded(loads),
         ids=ids.ids(drawn),
+    )
+
+
+def _no_platform() -> NotFound:
+    return NotFound(
+        "No platform organization is configured. Import a directory file with one org "
+        "of kind `platform` (`threadline directory import FILE`)."
     )
 
 

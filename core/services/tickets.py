@@ -16,7 +16,6 @@ from core.models import (
     AuditEntry,
     Organization,
     OrgKind,
-    OutboxMessage,
     SourceChannel,
     ThreadKind,
     Ticket,
@@ -29,7 +28,7 @@ from core.models import (
 )
 from core.models.tickets import Severity, Subtype
 from core.notifications import EventKind, add_to_batch, created_rows, emit
-from core.outbox_signal import wake_delivery_with
+from core.outbox_signal import queue_deliveries
 from core.row_batch import RowBatch, attach_as_loaded, column_values, write
 from core.services.assignment import Landing, landing, mark_assigned
 from core.services.loading import load_ticket
@@ -172,9 +171,7 @@ def _creation_rows(
     ]
     batch.insert(TicketThread, [column_values(thread) for thread in threads])
     opens = mirroring.outbox_rows(MirrorKind.THREAD_OPEN, ((t, {"summary": None}) for t in threads))
-    batch.insert(OutboxMessage, opens)
-    if opens:
-        wake_delivery_with(session, batch)
+    queue_deliveries(session, batch, opens)
     return batch
 
 
