@@ -33,9 +33,11 @@ _SQLITE_SEQUENCE = table("sqlite_sequence", column("name"), column("seq", Intege
 class Reservation:
     """Columns that hand out ids when a SELECT evaluates them, and how to read them back.
 
-    On PostgreSQL each column draws from a sequence, so the SELECT must return exactly one
-    row; on SQLite the columns only read, so any row of any SELECT will do. That lets the
-    ids ride on a statement that runs anyway (see `core.services.assignment.landing`).
+    The columns are uncorrelated subqueries, which PostgreSQL evaluates once per statement
+    however many rows the SELECT returns (and were it to draw again for later rows, those
+    ids would merely go unused: the first row's are the ones read). On SQLite they only
+    read. So the ids can ride on a statement that runs anyway (see
+    `core.services.assignment.landing`).
     """
 
     counts: Counts
@@ -65,7 +67,9 @@ def reservation(dialect_name: str, counts: Mapping[type[Base], int]) -> Reservat
 def _reservation(dialect_name: str, counts: Counts) -> Reservation:
     if dialect_name == "postgresql":
         draws = tuple(
-            func.nextval(func.pg_get_serial_sequence(table_of(m).name, "id"))
+            select(
+                func.nextval(func.pg_get_serial_sequence(table_of(m).name, "id"))
+            ).scalar_subquery()
             for m, n in counts
             for _ in range(n)
         )
