@@ -118,7 +118,9 @@ async def write(session: AsyncSession, batch: RowBatch) -> None:
     updates = {table: rows for table, rows in batch.updates.items() if rows}
     if not (inserts or updates or batch.notify_channel):
         return
-    if session.get_bind().dialect.name == "postgresql":
+    # Core statements: straight to the connection, past the ORM's execution layer.
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
         updated = [(table, row) for table, rows in updates.items() for row in rows]
         shape = _Shape(
             inserts=tuple((table, keys) for table, (keys, _rows) in inserts.items()),
@@ -130,13 +132,13 @@ async def write(session: AsyncSession, batch: RowBatch) -> None:
         }
         for n, (_table, row) in enumerate(updated):
             params |= _update_params(f"update_{n}", row)
-        await session.execute(_postgresql_statement(shape), params)
+        await connection.execute(_postgresql_statement(shape), params)
         return
     for table in _foreign_key_order(inserts):
-        await session.execute(insert(table), inserts[table][1])
+        await connection.execute(insert(table), inserts[table][1])
     for table, rows in updates.items():
         statement = _update_by_key(table, tuple(rows[0]), "b")
-        await session.execute(statement, [_update_params("b", row) for row in rows])
+        await connection.execute(statement, [_update_params("b", row) for row in rows])
 
 
 def _foreign_key_order(inserts: Mapping[Table, object]) -> list[Table]:

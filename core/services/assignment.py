@@ -76,7 +76,8 @@ async def landing(
     )
     ids = row_ids.reservation(session.get_bind().dialect.name, reserve)
     if _locking(session):
-        locked = (await session.execute(_lock_statement(to_parent, ids.columns), where)).first()
+        connection = await session.connection()  # a Core statement: past the ORM layer
+        locked = (await connection.execute(_lock_statement(to_parent, ids.columns), where)).first()
         if locked is None:
             raise _no_platform()
         org_id, *drawn = locked
