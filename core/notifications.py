@@ -189,7 +189,7 @@ async def emit(
         orgs=orgs,
     )
     batch = RowBatch()
-    add_to_batch(session, batch, rows)
+    add_event_rows(session, batch, rows)
     await write(session, batch)
     return rows.event_id
 
@@ -214,7 +214,8 @@ def created_rows(ticket: Ticket, actor: User, activity: str, assigned: list[User
     )
 
 
-def add_to_batch(session: AsyncSession, batch: RowBatch, rows: EventRows) -> None:
+def add_event_rows(session: AsyncSession, batch: RowBatch, rows: EventRows) -> None:
+    """Put an event's notification-center and outbox rows in `batch`."""
     batch.insert(Notification, rows.notifications)
     queue_deliveries(session, batch, rows.outbox)
 

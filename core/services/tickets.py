@@ -27,7 +27,7 @@ from core.models import (
     utcnow,
 )
 from core.models.tickets import Severity, Subtype
-from core.notifications import EventKind, add_to_batch, created_rows, emit
+from core.notifications import EventKind, add_event_rows, created_rows, emit
 from core.outbox_signal import queue_deliveries
 from core.row_batch import RowBatch, attach_as_loaded, column_values, write
 from core.services.assignment import Landing, landing, mark_assigned
@@ -161,7 +161,7 @@ def _creation_rows(
     if routed.owner is not None:
         batch.update(User, [{"id": routed.owner.id, "last_assigned_at": now}])
     activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
-    add_to_batch(session, batch, created_rows(ticket, actor, activity, routed.members))
+    add_event_rows(session, batch, created_rows(ticket, actor, activity, routed.members))
 
     orgs = [ticket.requester_org, ticket.assigned_org]
     with_channel = [org for org in dict.fromkeys(orgs) if mirroring.has_channel(org)]
