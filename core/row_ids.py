@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Integer, Table, column, func, literal, select, table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Base
 from core.row_batch import table_of
@@ -76,14 +75,6 @@ def _reservation(dialect_name: str, counts: Counts) -> Reservation:
         return Reservation(counts, draws, from_sequences=True)
     highest = tuple(_highest_sqlite_id(table_of(m)) for m, n in counts if n)
     return Reservation(counts, highest, from_sequences=False)
-
-
-async def reserve(session: AsyncSession, counts: Mapping[type[Base], int]) -> Ids:
-    """The ids of `reservation`, by a statement of their own."""
-    plan = reservation(session.get_bind().dialect.name, counts)
-    if not plan.columns:
-        return plan.ids(())
-    return plan.ids((await session.execute(select(*plan.columns))).one())
 
 
 def _highest_sqlite_id(target: Table) -> ColumnElement[int]:

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
 from core import row_ids
-from core.errors import NotFound
 from core.models import Base, Organization, OrgKind, Ticket, User, utcnow
 from core.routing import RepLoad, pick_least_loaded
 from core.row_ids import Ids
+from core.services.loading import no_platform_error
 from core.stages import OPEN_STAGES
 
 
@@ -79,7 +79,7 @@ async def landing(
         connection = await session.connection()  # a Core statement: past the ORM layer
         locked = (await connection.execute(_lock_statement(to_parent, ids.columns), where)).first()
         if locked is None:
-            raise _no_platform()
+            raise no_platform_error()
         org_id, *drawn = locked
         members = _members_statement(True, ())
         rows = (await session.execute(members, {"org_id": org_id})).all()
@@ -87,7 +87,7 @@ async def landing(
         members = _members_statement(to_parent, ids.columns)
         rows = (await session.execute(members, where)).all()
         if not rows:
-            raise _no_platform()
+            raise no_platform_error()
         drawn = list(rows[0][3:])
     loads = [(row[1], row[2]) for row in rows if row[1] is not None]
     return Landing(
@@ -95,13 +95,6 @@ async def landing(
         members=[user for user, _ in loads],
         owner=_least_loaded(loads),
         ids=ids.ids(drawn),
-    )
-
-
-def _no_platform() -> NotFound:
-    return NotFound(
-        "No platform organization is configured. Import a directory file with one org "
-        "of kind `platform` (`threadline directory import FILE`)."
     )
 
 

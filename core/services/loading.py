@@ -93,11 +93,16 @@ async def platform_org(session: AsyncSession) -> Organization:
         select(Organization).where(Organization.kind == OrgKind.PLATFORM)
     )
     if platform is None:
-        raise NotFound(
-            "No platform organization is configured. Import a directory file with one org "
-            "of kind `platform` (`threadline directory import FILE`)."
-        )
+        raise no_platform_error()
     return platform
+
+
+def no_platform_error() -> NotFound:
+    """What every path that needs the platform org says when the directory has none."""
+    return NotFound(
+        "No platform organization is configured. Import a directory file with one org "
+        "of kind `platform` (`threadline directory import FILE`)."
+    )
 
 
 async def org_by_slug(session: AsyncSession, slug: str) -> Organization:

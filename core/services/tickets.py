@@ -15,7 +15,6 @@ from core.mirroring import MirrorKind
 from core.models import (
     AuditEntry,
     Organization,
-    OrgKind,
     SourceChannel,
     ThreadKind,
     Ticket,
@@ -82,11 +81,10 @@ async def create(
     }
     tag_list = clean_tags(tags)
 
-    # Ids for the ticket and a thread per involved org with a channel: which orgs those are
-    # is known after routing, so one per involved org is drawn, and a spare one goes unused
-    # (as a rolled-back insert's would).
-    involved_count = 1 if requester.kind == OrgKind.PLATFORM else 2
-    routed = await landing(session, requester, reserve={Ticket: 1, TicketThread: involved_count})
+    # Ids for the ticket and a thread per involved org with a channel. Which orgs those are
+    # is known only after routing, so one is drawn for each org a new ticket can involve (the
+    # requester and the org it lands in); a spare one goes unused, as a rolled-back insert's.
+    routed = await landing(session, requester, reserve={Ticket: 1, TicketThread: 2})
     now = utcnow()
     ticket = _new_ticket(routed.ids[Ticket][0], fields, actor, requester, routed, tag_list, now)
     batch = _creation_rows(session, ticket, actor, routed, now)
