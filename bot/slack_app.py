@@ -28,6 +28,7 @@ from bot.authorization import SingleWorkspaceIdentity, installation_authorize
 from bot.deps import BotDeps
 from bot.identity import IdentityResolver
 from bot.install_mode import SlackMode, installation_store, missing_settings_hint, slack_mode
+from bot.listener_work import ListenerWork
 from bot.listeners import register_listeners
 from bot.oauth_state import SignedOAuthStateStore
 from bot.scopes import BOT_SCOPES
@@ -72,6 +73,7 @@ class SlackRuntime:
     mode: SlackMode
     acks: AckGate
     http: SlackHttp
+    work: ListenerWork
     single_workspace: SingleWorkspaceIdentity | None = None
 
     async def start(self) -> None:
@@ -80,6 +82,9 @@ class SlackRuntime:
             await self.single_workspace.warm_up()
 
     async def close(self) -> None:
+        """Once no requests come in: let listener work finish, then drop the HTTP session
+        it sends through."""
+        await self.work.finish()
         await self.http.close(self.app)
 
 
@@ -132,5 +137,9 @@ def create_runtime(
     http = SlackHttp()
     app.middleware(http.respond_over_session)
     register_listeners(app, deps, revocation=mode == SlackMode.OAUTH)
+    work = ListenerWork()
+    work.attach(app)
     log.info("Slack app ready (%s)", mode.value)
-    return SlackRuntime(app=app, mode=mode, acks=deps.acks, http=http, single_workspace=single)
+    return SlackRuntime(
+        app=app, mode=mode, acks=deps.acks, http=http, work=work, single_workspace=single
+    )

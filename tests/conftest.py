@@ -112,6 +112,8 @@ async def _truncate(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
+            # A connection a test left in a transaction would make TRUNCATE wait forever.
+            await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()

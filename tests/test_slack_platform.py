@@ -35,7 +35,7 @@ from bot.scopes import BOT_SCOPES
 from bot.serving import serve
 from bot.slack_app import SlackMode, create_runtime, installation_store
 from core.config import Settings
-from core.models import OrgEmailDomain, Ticket, User
+from core.models import OrgEmailDomain, Ticket, TicketSubscriber, User
 from core.services import tickets
 from tests.fakeslack import AppResponse, FakeSlack, payloads
 from tests.fakeslack.catalog import (
@@ -434,6 +434,43 @@ async def test_trigger_id_is_exchanged_exactly_once(slack_env: SlackEnv, surface
     ]
     assert [(c.method, c.ok) for c in uses] == [("views.open", True)]
     assert fake.triggers[trigger_id].used
+
+
+# -- shutdown: work acked before it still happens --------------------------------------------------
+async def test_closing_the_app_finishes_work_it_already_acked(
+    slack_env: SlackEnv, engine: AsyncEngine
+) -> None:
+    """Slack was told the command arrived, so stopping must not drop it, nor leave its
+    transaction (and its locks) open on a connection nobody will use again."""
+    env = slack_env
+    ticket = await env.world.act("carl", tickets.create, title="Subscribe me")
+    form = await env.command(CARL, f"subscribe {ticket.display_id}")  # returns once acked
+    await env.runner.cleanup()
+    await env.runtime.close()
+
+    assert env.runtime.work.running == 0
+    assert "You'll get a DM" in flatten_text(env.slack.response_url_posts(form["response_url"])[0])
+    async with env.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(TicketSubscriber)) == 1
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_work_still_running_at_the_deadline_is_cancelled(
+    slack_env: SlackEnv, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    env, fake = slack_env, slack_env.slack
+    slow_publish = fake.inject("views.publish", delay=SLOW_SLACK_S)
+    assert (await env.sender.event(home_opened(env, CARL))).status == 200
+    await poll(lambda: slow_publish.fired)  # the listener now waits on Slack
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="bot.listener_work"):
+        await env.runtime.work.finish(deadline=0.2)
+
+    assert time.monotonic() - started < SLOW_SLACK_S / 2
+    assert env.runtime.work.running == 0
+    assert "cancelling 1 Slack listener(s) still running" in caplog.text
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 # -- §7 manifest <-> code --------------------------------------------------------------------------
