@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import create_engine, create_sessionmaker, is_sqlite_url
@@ -109,6 +109,40 @@ async def test_concurrent_auto_assignment_stays_balanced(
     reps = {"nina", *EXTRA_REPS}
     assert {owner for _, owner in created} <= {world.user_ids[name] for name in reps}
     assert await _open_tickets_per_rep(wide_engine, world) == dict.fromkeys(reps, 10)
+
+
+async def _waiting_for_a_lock(engine: AsyncEngine) -> None:
+    """Return once some session of this database waits for a row lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(500):
+        async with engine.connect() as conn:
+            if await conn.scalar(waiting):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second creation never waited for the landing org's lock")
+
+
+async def test_a_creation_that_waited_for_the_lock_reads_the_loads_again(
+    database_url: str, wide_engine: AsyncEngine
+) -> None:
+    """The second creation's statement begins before the first commits, so its snapshot
+    misses the first ticket; it must notice that once it holds the lock, or both tickets
+    go to the same one of revampd's two idle reps."""
+    _postgres_only(database_url)
+    world = await build_world(create_sessionmaker(wide_engine))
+    sessions = create_sessionmaker(wide_engine)
+    async with sessions() as first_session:
+        first = await tickets.create(
+            first_session, actor=await world.user(first_session, "al"), title="First"
+        )  # acme is self-serve: its tickets land in revampd, whose row this now locks
+        second = asyncio.create_task(world.act("amy", tickets.create, title="Second"))
+        await _waiting_for_a_lock(wide_engine)
+        await first_session.commit()
+    reps = {world.user_ids["ana"], world.user_ids["bob"]}
+    assert {first.owner_id, (await second).owner_id} == reps
 
 
 async def test_sqlite_concurrent_creations_queue_and_succeed(

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from core import row_ids
 from core.models import Base, Organization, OrgKind, Ticket, User, utcnow
@@ -56,6 +56,15 @@ class Landing:
     members: list[User]
     owner: User | None
     ids: Ids
+    # PostgreSQL: the org's `assignment_version` as locked, which the creation's writes must
+    # bump when it assigns a rep (see `assignment_bump`).
+    locked_version: int | None = None
+
+    def assignment_bump(self) -> dict[str, int] | None:
+        """The `organizations` update row that records this assignment, if one is due."""
+        if self.locked_version is None or self.owner is None:
+            return None
+        return {"id": self.org.id, "assignment_version": self.locked_version + 1}
 
 
 async def landing(
@@ -64,79 +73,93 @@ async def landing(
     """Route a new ticket of `requester` (SPEC §1), pick its owner, and reserve `reserve`
     ids (`core.row_ids`) for the rows that creation writes.
 
-    On PostgreSQL the landing org's row is locked first (drawing the ids in the same
-    statement), so concurrent creations into one org serialize, and the loads are read after
-    the lock, so each sees the load the previous one committed: the spread stays even.
-    SQLite transactions here begin IMMEDIATE, which serializes writers already, so there the
-    org, its members and the ids come in one statement.
+    Concurrent creations into one org must each see the loads the previous one left, or two
+    of them would hand their tickets to the same rep. On PostgreSQL one statement locks the
+    landing org's row and reads its members, their loads and the ids. Its reads come from
+    the snapshot taken when it began, which may predate a creation that committed while it
+    waited for the lock. Every assignment bumps the org's `assignment_version`, and the lock
+    returns the row's latest version while the snapshot keeps the one it saw; when the two
+    differ, the loads are read once more, now under the lock. SQLite transactions here begin
+    IMMEDIATE, which serializes writers already, so there one statement is always enough.
     """
     to_parent = requester.kind == OrgKind.SUB_ORG  # sub-orgs file with their partner
     where: dict[str, object] = (
         {"org_id": requester.parent_id} if to_parent else {"kind": OrgKind.PLATFORM}
     )
     ids = row_ids.reservation(session.get_bind().dialect.name, reserve)
-    if _locking(session):
-        connection = await session.connection()  # a Core statement: past the ORM layer
-        locked = (await connection.execute(_lock_statement(to_parent, ids.columns), where)).first()
-        if locked is None:
-            raise no_platform_error()
-        org_id, *drawn = locked
-        members = _members_statement(True, ())
-        rows = (await session.execute(members, {"org_id": org_id})).all()
-    else:
-        members = _members_statement(to_parent, ids.columns)
-        rows = (await session.execute(members, where)).all()
-        if not rows:
-            raise no_platform_error()
-        drawn = list(rows[0][3:])
+    locking = _locking(session)
+    rows = (await session.execute(_members_statement(to_parent, ids.columns, locking), where)).all()
+    if not rows:
+        raise no_platform_error()
+    org, first = rows[0][0], rows[0]
+    drawn = first[_FIRST_ID : _FIRST_ID + len(ids.columns)]
+    locked_version = first.locked_version if locking else None
+    if locking and first.locked_version != first.seen_version:
+        rows = (
+            await session.execute(
+                _members_statement(True, (), False),
+                {"org_id": org.id},
+                execution_options={"populate_existing": True},  # the users' latest rows
+            )
+        ).all()
     loads = [(row[1], row[2]) for row in rows if row[1] is not None]
     return Landing(
-        org=rows[0][0],
+        org=org,
         members=[user for user, _ in loads],
         owner=_least_loaded(loads),
         ids=ids.ids(drawn),
+        locked_version=locked_version,
     )
 
 
 AnySelect = Select[*tuple[Any, ...]]
 Columns = tuple[ColumnElement[int], ...]
+_FIRST_ID = 3  # members rows: org, user, open tickets, then the reserved ids
 
 
-def _landing_org(by_id: bool) -> ColumnElement[bool]:
+def _landing_org(org: type[Organization] | Any, by_id: bool) -> ColumnElement[bool]:
     """The org by `:org_id`, or the one of kind `:kind` (the platform)."""
     if by_id:
-        return Organization.id == bindparam("org_id")
-    return Organization.kind == bindparam("kind")
+        return org.id == bindparam("org_id")
+    return org.kind == bindparam("kind")
 
 
 @lru_cache(maxsize=16)
-def _lock_statement(by_id: bool, also: Columns) -> AnySelect:
-    return select(Organization.id, *also).where(_landing_org(by_id)).with_for_update()
-
-
-@lru_cache(maxsize=16)
-def _members_statement(by_id: bool, also: Columns) -> AnySelect:
-    """The landing org, each of its users (none: one row of NULLs) with their open tickets.
+def _members_statement(by_id: bool, also: Columns, locking: bool) -> AnySelect:
+    """The landing org, each of its users (none: one row of NULLs) with their open tickets,
+    then `also`. `locking`: lock the org's row, and add its `assignment_version` as locked
+    (`locked_version`) and as this statement's snapshot saw it (`seen_version`).
 
     Built once per shape, so SQLAlchemy keeps its cache key rather than recomputing it."""
     open_tickets = case((User.is_support_rep, _open_tickets()), else_=0)
-    return (
+    statement = (
         select(Organization, User, open_tickets, *also)
         .outerjoin(User, User.org_id == Organization.id)
-        .where(_landing_org(by_id))
+        .where(_landing_org(Organization, by_id))
         .order_by(User.id)
         .options(contains_eager(User.org))
     )
+    if not locking:
+        return statement
+    seen = aliased(Organization)
+    seen_version = select(seen.assignment_version).where(_landing_org(seen, by_id))
+    return statement.add_columns(
+        Organization.assignment_version.label("locked_version"),
+        seen_version.scalar_subquery().label("seen_version"),
+    ).with_for_update(of=Organization)
 
 
 async def least_loaded_rep(session: AsyncSession, org: Organization) -> User | None:
     """Pick the rep with the fewest open tickets in `org`, or None when it has no reps.
 
-    On PostgreSQL the org row is locked first, as in `landing`.
+    On PostgreSQL the org row is locked first, and its `assignment_version` bumped, so
+    that `landing` sees this assignment too.
     """
-    if _locking(session):
+    if _locking(session):  # locks the row too, as `landing` does
         await session.execute(
-            select(Organization.id).where(Organization.id == org.id).with_for_update()
+            update(Organization)
+            .where(Organization.id == org.id)
+            .values(assignment_version=Organization.assignment_version + 1)
         )
     rows = await session.execute(
         select(User, _open_tickets()).where(User.org_id == org.id, User.is_support_rep.is_(True))

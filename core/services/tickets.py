@@ -92,6 +92,9 @@ async def create(
     attach_as_loaded(session, [ticket, *ticket.involved, *ticket.tag_rows])
     if routed.owner is not None:
         set_committed_value(routed.owner, "last_assigned_at", now)
+    bump = routed.assignment_bump()
+    if bump is not None:
+        set_committed_value(routed.org, "assignment_version", bump["assignment_version"])
     return ticket
 
 
@@ -158,6 +161,9 @@ def _creation_rows(
     batch.insert(AuditEntry, [created])
     if routed.owner is not None:
         batch.update(User, [{"id": routed.owner.id, "last_assigned_at": now}])
+    bump = routed.assignment_bump()
+    if bump is not None:
+        batch.update(Organization, [bump])
     activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
     add_event_rows(session, batch, created_rows(ticket, actor, activity, routed.members))
 
