@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,10 @@ def _least_loaded(loads: list[tuple[User, int]]) -> User | None:
     return reps[chosen][0] if chosen is not None else None
 
 
+# A loaded object and the column values to set on it.
+ColumnChanges = tuple[User | Organization, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Landing:
     """The org a new ticket is assigned to, every user of it, the rep who gets it, and the
@@ -56,15 +61,18 @@ class Landing:
     members: list[User]
     owner: User | None
     ids: Ids
-    # PostgreSQL: the org's `assignment_version` as locked, which the creation's writes must
-    # bump when it assigns a rep (see `assignment_bump`).
+    # PostgreSQL: the org's `assignment_version` as locked (see `assignment_changes`).
     locked_version: int | None = None
 
-    def assignment_bump(self) -> dict[str, int] | None:
-        """The `organizations` update row that records this assignment, if one is due."""
-        if self.locked_version is None or self.owner is None:
-            return None
-        return {"id": self.org.id, "assignment_version": self.locked_version + 1}
+    def assignment_changes(self, now: datetime) -> list[ColumnChanges]:
+        """What recording the assignment changes, per loaded object: the owner's
+        `last_assigned_at` and, on PostgreSQL, the org's `assignment_version` bumped."""
+        if self.owner is None:
+            return []
+        changes: list[ColumnChanges] = [(self.owner, {"last_assigned_at": now})]
+        if self.locked_version is not None:
+            changes.append((self.org, {"assignment_version": self.locked_version + 1}))
+        return changes
 
 
 async def landing(

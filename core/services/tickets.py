@@ -88,13 +88,14 @@ async def create(
     now = utcnow()
     ticket = _new_ticket(routed.ids[Ticket][0], fields, actor, requester, routed, tag_list, now)
     batch = _creation_rows(session, ticket, actor, routed, now)
+    assigned = routed.assignment_changes(now)
+    for instance, values in assigned:
+        batch.update(type(instance), [{"id": instance.id, **values}])
     await write(session, batch)
     attach_as_loaded(session, [ticket, *ticket.involved, *ticket.tag_rows])
-    if routed.owner is not None:
-        set_committed_value(routed.owner, "last_assigned_at", now)
-    bump = routed.assignment_bump()
-    if bump is not None:
-        set_committed_value(routed.org, "assignment_version", bump["assignment_version"])
+    for instance, values in assigned:  # written past the ORM: show them as loaded
+        for key, value in values.items():
+            set_committed_value(instance, key, value)
     return ticket
 
 
@@ -147,8 +148,8 @@ def _new_ticket(
 def _creation_rows(
     session: AsyncSession, ticket: Ticket, actor: User, routed: Landing, now: datetime
 ) -> RowBatch:
-    """Every row a new ticket writes: itself, its orgs, tags and reporter, the audit entry,
-    the owner's assignment time, the notifications (SPEC §3) and a thread per org with a
+    """Every row a new ticket writes but its assignment's: itself, its orgs, tags and
+    reporter, the audit entry, the notifications (SPEC §3) and a thread per org with a
     ticket channel (SPEC §4), with the outbox rows that deliver them."""
     batch = RowBatch()
     batch.insert(Ticket, [column_values(ticket)])
@@ -159,11 +160,6 @@ def _creation_rows(
         ticket_id=ticket.id, actor=actor, action="created", new=ticket.title, now=now
     )
     batch.insert(AuditEntry, [created])
-    if routed.owner is not None:
-        batch.update(User, [{"id": routed.owner.id, "last_assigned_at": now}])
-    bump = routed.assignment_bump()
-    if bump is not None:
-        batch.update(Organization, [bump])
     activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
     add_event_rows(session, batch, created_rows(ticket, actor, activity, routed.members))
 
