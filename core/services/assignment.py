@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm.util import AliasedClass
 
 from core import row_ids
 from core.models import Base, Organization, OrgKind, Ticket, User, utcnow
@@ -96,7 +97,8 @@ async def landing(
     )
     ids = row_ids.reservation(session.get_bind().dialect.name, reserve)
     locking = _locking(session)
-    rows = (await session.execute(_members_statement(to_parent, ids.columns, locking), where)).all()
+    statement = _members_statement(by_id=to_parent, also=ids.columns, locking=locking)
+    rows = (await session.execute(statement, where)).all()
     if not rows:
         raise no_platform_error()
     org, first = rows[0][0], rows[0]
@@ -105,7 +107,7 @@ async def landing(
     if locking and first.locked_version != first.seen_version:
         rows = (
             await session.execute(
-                _members_statement(True, (), False),
+                _members_statement(by_id=True, also=(), locking=False),
                 {"org_id": org.id},
                 execution_options={"populate_existing": True},  # the users' latest rows
             )
@@ -125,7 +127,9 @@ Columns = tuple[ColumnElement[int], ...]
 _FIRST_ID = 3  # members rows: org, user, open tickets, then the reserved ids
 
 
-def _landing_org(org: type[Organization] | Any, by_id: bool) -> ColumnElement[bool]:
+def _landing_org(
+    org: type[Organization] | AliasedClass[Organization], by_id: bool
+) -> ColumnElement[bool]:
     """The org by `:org_id`, or the one of kind `:kind` (the platform)."""
     if by_id:
         return org.id == bindparam("org_id")
@@ -163,7 +167,7 @@ async def least_loaded_rep(session: AsyncSession, org: Organization) -> User | N
     On PostgreSQL the org row is locked first, and its `assignment_version` bumped, so
     that `landing` sees this assignment too.
     """
-    if _locking(session):  # locks the row too, as `landing` does
+    if _locking(session):
         await session.execute(
             update(Organization)
             .where(Organization.id == org.id)
