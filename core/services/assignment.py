@@ -8,7 +8,17 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.util import AliasedClass
@@ -25,13 +35,16 @@ def _locking(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _constant(value: str) -> ColumnElement[str]:
+    """`value` as a string literal in the SQL, quoted by SQLAlchemy."""
+    return literal_column(str(literal(value).compile(compile_kwargs={"literal_binds": True})))
+
+
 def _open_tickets() -> ColumnElement[int]:
     """A user's open tickets. count(owner_id), not count(id): the (owner_id, stage) index
     answers it alone. The stages are constants in the SQL, not parameters, so PostgreSQL
     can keep one plan for the prepared statement instead of planning it at every call."""
-    open_stages: BindParameter[list[str]] = bindparam(
-        "open_stages", [s.value for s in OPEN_STAGES], expanding=True, literal_execute=True
-    )
+    open_stages = [_constant(stage.value) for stage in OPEN_STAGES]
     return (
         select(func.count(Ticket.owner_id))
         .where(Ticket.owner_id == User.id, Ticket.stage.in_(open_stages))
