@@ -1,4 +1,4 @@
-"""The REST API sub-application, mounted by `bot.server.create_web_app` at /api/v1.
+"""The REST API sub-application, mounted by `bot.http_app.create_web_app` at /api/v1.
 
 The route table is the list of `Endpoint`s of the route modules; the same list registers
 the aiohttp routes and generates `/api/v1/openapi.json`.

@@ -29,11 +29,11 @@ from api.schemas import (
 from api.views import ticket_detail, ticket_out
 from core.errors import NotFound, ValidationError
 from core.models import SourceChannel, User
+from core.rules.stages import parse_stage
+from core.rules.validation import clean_tag
 from core.services import escalation, queries, relations, tickets
 from core.services.export import ExportFormat, export_tickets
 from core.services.loading import load_ticket, org_by_slug, user_by_email
-from core.stages import parse_stage
-from core.validation import clean_tag
 
 # An id no row has: an unknown org or owner in a filter matches nothing, exactly like one
 # of another tenant, so filters cannot be used to probe what exists elsewhere.

@@ -22,9 +22,9 @@ from core.models.tickets import (
     SourceChannel,
     Subtype,
 )
+from core.rules.stages import Stage, State
 from core.services.escalation import REASON_MAX
 from core.services.export import ExportFormat
-from core.stages import Stage, State
 
 STAGE_HELP = (
     "A stage name (e.g. work_in_progress) or its short form (Q, WIP, APA, ACR, AD, ID, C, A, R)."

@@ -12,8 +12,8 @@ from api.schemas import (
     UserRef,
 )
 from core.models import Message, Organization, SourceChannel, Ticket, User
+from core.rules.stages import Stage, allowed_next
 from core.services.queries import MessageView, TicketDetails
-from core.stages import Stage, allowed_next
 
 
 def org_ref(org: Organization) -> OrgRef:

@@ -2,11 +2,11 @@
 
 On SQLite (a temp file) and PostgreSQL (scratch database `threadline_ack_bench` on `--pg-url`):
 migrate; start the fake Slack, the test world and Threadline exactly as `threadline serve` does
-(`tests.slack_env.start_env`: `create_runtime` + `create_web_app` on a free port, the fake as
-Web API); bulk-seed `--tickets` tickets over the world's orgs (a few hundred visible to each
-acting user). Next to it, in the same process, a bare Bolt `AsyncApp` behind the same aiohttp
-adapter (`create_web_app`, so with the same ack gate), signing secret and fake Slack, whose
-`authorize` returns a fixed result and whose `/ticket` listener only acks.
+(`tests.support.slack_env.start_env`: `create_runtime` + `create_web_app` on a free port, the
+fake as Web API); bulk-seed `--tickets` tickets over the world's orgs (a few hundred visible to
+each acting user). Next to it, in the same process, a bare Bolt `AsyncApp` behind the same
+aiohttp adapter (`create_web_app`, so with the same ack gate), signing secret and fake Slack,
+whose `authorize` returns a fixed result and whose `/ticket` listener only acks.
 
 Each batch is `--concurrency` signed slash commands over real HTTP, all sent at once by random
 acting users in their ticket channels; a request's time is until its HTTP answer (the ack)
@@ -17,7 +17,7 @@ batches never overlap. Batches alternate Threadline / bare (ABAB) after a warm-u
 app: p50/p99 ack ms and their ratio (target <= 1.2x); the time until the follow-up arrived (what
 the user waits for); the process CPU per request, follow-up included; the gen-2 GC pauses during
 its batches (one stalls every ack in flight). GC is settled as `serve` does it once started
-(`bot.serving.settle_heap`); `--default-gc` leaves Python's defaults.
+(`bot.processes.settle_heap`); `--default-gc` leaves Python's defaults.
 Asserts nothing:
 
     .venv/bin/python -m bench.ack_bench [--db sqlite|postgresql|both] [--requests 500]
@@ -47,15 +47,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.core_bench import DEFAULT_PG_URL, PLATFORM_ID, pct
 from bench.core_bench import World as SeedWorld
-from bot.server import create_web_app
-from bot.serving import settle_heap
-from bot.slack_app import web_client
+from bot.http_app import create_web_app
+from bot.processes import settle_heap
+from bot.slack.app import web_client
 from core.db import create_engine
 from core.models import Base
 from tests.fakeslack import FakeSlack, payloads
 from tests.fakeslack import SlackRequestSender as Sender
-from tests.slack_env import BOT_TOKENS, HOME_TEAM, SIGNING_SECRET, SlackEnv, free_port, migrated_env
-from tests.world import ORGS, USERS
+from tests.support.slack_env import (
+    BOT_TOKENS,
+    HOME_TEAM,
+    SIGNING_SECRET,
+    SlackEnv,
+    free_port,
+    migrated_env,
+)
+from tests.support.world import ORGS, USERS
 
 SCRATCH_DB = "threadline_ack_bench"
 WARMUP_BATCHES = 2  # per command and app, untimed

@@ -30,12 +30,12 @@ from typing import Any
 from sqlalchemy import event, insert, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.serving import settle_heap
+from bot.processes import settle_heap
 from core import schema
 from core.db import create_engine, create_sessionmaker
 from core.models import Base, OrgKind, Ticket, User
+from core.rules.stages import CLOSED_STAGES, OPEN_STAGES, Stage, State
 from core.services import queries, tickets
-from core.stages import CLOSED_STAGES, OPEN_STAGES, Stage, State
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCRATCH_DB = "threadline_bench"

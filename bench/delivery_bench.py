@@ -1,19 +1,19 @@
 """Benchmark of outbox delivery against a rate-limited fake Slack.
 
 The fake Slack (`tests.fakeslack`, in its own process like a remote Slack) takes
-chat.postMessage at 1 msg/s per channel with a burst of 2, answering 429 beyond it. Workers
-up and listening, `--channels` x `--per-channel` outbox rows (`notify.channel`, interleaved
-over the channels) are committed as `core.notifications.emit` does: `--tx-rows` a transaction
-with `queue_deliveries` (NOTIFY / in-process wake-up), spread over `--spread` seconds.
-Scenarios: SQLite with one in-process worker; PostgreSQL with one in-process worker (the
-`DeliveryWorker` of `threadline worker`, in-process so its SQL can be timed) and with three
+chat.postMessage at 1 msg/s per channel with a burst of 2, answering 429 beyond it. Workers up
+and listening, `--channels` x `--per-channel` outbox rows (`notify.channel`, interleaved over
+the channels) are committed as `core.services.notifications.emit` does: `--tx-rows` a
+transaction with `queue_deliveries` (NOTIFY / in-process wake-up), spread over `--spread`
+seconds. Scenarios: SQLite with one in-process worker; PostgreSQL with one in-process worker
+(the `DeliveryWorker` of `threadline worker`, in-process so its SQL can be timed) and with three
 `threadline worker` processes. Delivery settings are the `Settings` defaults. Asserts nothing;
 prints the achieved rate (rows / first commit -> last post) against the rate the fake sustains
 (1 msg/s per channel) and, stricter, against an ideal sender on the same token buckets and
 commit times that also spends the burst; the steady rate from the gaps between posts to a
-channel; posts answered 429, p50/p99 latency `created_at` -> the fake's receipt
-of the successful post, gaps between posts to a channel, CPU per process and machine load,
-one claim's cost with every row pending, and an in-process worker's SQL by statement.
+channel; posts answered 429, p50/p99 latency `created_at` -> the fake's receipt of the
+successful post, gaps between posts to a channel, CPU per process and machine load, one claim's
+cost with every row pending, and an in-process worker's SQL by statement.
 
     .venv/bin/python -m bench.delivery_bench [--db sqlite|postgresql|both] [--channels 200]
         [--per-channel 20] [--spread 2] [--tx-rows 10] [--channel-interval S]
@@ -41,13 +41,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.core_bench import SqlRecorder, pct
 from bot import serving
 from bot.delivery.worker import ANSWER_GAP
-from core import delivery_queue, models, schema
+from core import models, schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from core.models import DeliveryPacing, OutboxMessage, OutboxStatus, utcnow
-from core.outbox_signal import queue_deliveries
+from core.outbox import queue as delivery_queue
+from core.outbox.signal import queue_deliveries
 from core.row_batch import RowBatch, write
-from tests import delivery_helpers as helpers
+from tests.support import delivery_helpers as helpers
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCRATCH_DB = "threadline_delivery_bench"

@@ -1,13 +1,14 @@
 """Latency of thread mirroring: a reply typed in one org's ticket thread -> its relayed copies.
 
-On SQLite (a temp file) and PostgreSQL (scratch database `threadline_mirror_bench` on `--pg-url`):
-migrate; start the fake Slack, the test world and Threadline as `threadline serve` does
-(`tests.slack_env.start_env`: real HTTP, signed requests); file `--tickets` tickets through the
-services from sub-orgs (contoso, fabrikam under northwind; initech under globex), each escalated
-by its partner, so each has three threads: in the sub-org's, the partner's and the platform's
-ticket channel. A set-up worker with pacing off posts the roots; then the real `DeliveryWorker`
-runs in-process as `serve` starts it (`build_worker`: a pool of its own; `settle_heap` first)
-with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2 s).
+On SQLite (a temp file) and PostgreSQL (scratch database `threadline_mirror_bench` on `--pg-
+url`): migrate; start the fake Slack, the test world and Threadline as `threadline serve` does
+(`tests.support.slack_env.start_env`: real HTTP, signed requests); file `--tickets` tickets
+through the services from sub-orgs (contoso, fabrikam under northwind; initech under globex),
+each escalated by its partner, so each has three threads: in the sub-org's, the partner's and
+the platform's ticket channel. A set-up worker with pacing off posts the roots; then the real
+`DeliveryWorker` runs in-process as `serve` starts it (`build_worker`: a pool of its own;
+`settle_heap` first) with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2
+s).
 
 `--messages` replies, spread at random over the tickets, each typed by a person of a random one
 of the ticket's orgs in its thread, are POSTed as `message` events one every 1/`--rate` s (after
@@ -44,25 +45,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.core_bench import DEFAULT_PG_URL, pct
 from bot.delivery.worker import DeliveryWorker
-from bot.serving import build_worker, settle_heap
-from core import delivery_queue, outbox_signal
+from bot.processes import build_worker, settle_heap
 from core.config import Settings
 from core.db import create_engine
-from core.delivery_queue import Claim
-from core.mirroring import MirrorKind
 from core.models import OutboxMessage, OutboxStatus, ThreadKind, TicketThread
+from core.outbox import queue as delivery_queue
+from core.outbox import signal as outbox_signal
+from core.outbox.queue import Claim
 from core.services import escalation, tickets
-from tests.delivery_helpers import (
+from core.services.mirroring import MirrorKind
+from tests.fakeslack import FakeSlack
+from tests.support.delivery_helpers import (
     FAST,
     running_worker,
     status_counts,
     worker_running,
     worker_settings,
 )
-from tests.fakeslack import FakeSlack
-from tests.mirror_helpers import Mirror
-from tests.slack_env import BOT_TOKENS, HOME_TEAM, SlackEnv, migrated_env
-from tests.world import USERS
+from tests.support.mirror_helpers import Mirror
+from tests.support.slack_env import BOT_TOKENS, HOME_TEAM, SlackEnv, migrated_env
+from tests.support.world import USERS
 
 SCRATCH_DB = "threadline_mirror_bench"
 CLAIM, RECORD = delivery_queue.claim, delivery_queue.record  # the real ones, hooked while measuring

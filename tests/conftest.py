@@ -21,7 +21,7 @@ from core.db import create_engine, create_sessionmaker
 from core.models import Base
 from migrations.slack_tables import slack_store_metadata
 from tests.fakeslack import FakeSlack
-from tests.slack_env import SlackEnv, start_env
+from tests.support.slack_env import SlackEnv, start_env
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("THREADLINE_REQUIRE_POSTGRES") == "1"

@@ -1,4 +1,4 @@
-"""`bot.ack_gate`: work after ack() waits while other requests still await their ack."""
+"""`bot.slack.ack_gate`: work after ack() waits while other requests still await their ack."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import gc
 import time
 
-from bot.ack_gate import AckGate
+from bot.slack.ack_gate import AckGate
 
 
 async def test_quiet_returns_at_once_when_nothing_awaits_an_ack():

@@ -24,14 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import ENDPOINTS, openapi_document
 from api.schemas import ExportRow
-from bot.server import create_web_app
+from bot.http_app import create_web_app
 from core.db import create_engine, create_sessionmaker
 from core.models import ApiToken, Base, OutboxMessage, SourceChannel, Ticket, TicketThread
 from core.services import api_tokens, tickets
 from core.services.export import COLUMNS
-from tests.api_helpers import API, Api, api_client
-from tests.cli_helpers import run_cli_in_process
-from tests.world import build_world
+from tests.support.api_helpers import API, Api, api_client
+from tests.support.cli_helpers import run_cli_in_process
+from tests.support.world import build_world
 
 ROOT = Path(__file__).resolve().parents[1]
 

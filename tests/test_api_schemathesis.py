@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tests.api_helpers import API, api_client
+from tests.support.api_helpers import API, api_client
 
 # Examples per operation and mode: valid requests, and requests that break the document
 # (which must be refused with a documented 4xx, never a 5xx).

@@ -29,7 +29,7 @@ from core.models import (
     User,
 )
 from core.services import conversation, escalation, tickets
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 COUNTED = (
     Ticket,

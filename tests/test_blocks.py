@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bot.slack.blocks.details import text_size
+from bot.slack.blocks.text import md
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View as SlackView
 
-from bot.blocks import (
+from bot.slack.blocks import (
     HELP_TEXT,
     TicketPrefill,
     add_to_ticket_modal,
@@ -33,11 +35,9 @@ from bot.blocks import (
     truncate,
     user_label,
 )
-from bot.blocks.details import text_size
-from bot.blocks.text import md
-from bot.card_actions import NO_ACTIONS, CardActions, actions_for_org
-from bot.ids import Action, Block, input_action
-from bot.ids import View as Callback
+from bot.slack.blocks.card_actions import NO_ACTIONS, CardActions, actions_for_org
+from bot.slack.ids import Action, Block, input_action
+from bot.slack.ids import View as Callback
 from core.models import (
     Attachment,
     LinkKind,
@@ -50,8 +50,8 @@ from core.models import (
     TicketTag,
     User,
 )
+from core.rules.stages import SHORT_FORMS, TRANSITIONS, Stage
 from core.services.queries import LinkedTicket, MessageView, TicketDetails
-from core.stages import SHORT_FORMS, TRANSITIONS, Stage
 from tests.fakeslack.blockkit import check_message_blocks, check_view, view_too_large
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ self-upgrade (commands refuse a database that is behind and name `threadline db 
 and the export's SQL on another dialect.
 
 Starting the interpreter costs about a second per command, so each command's main path
-runs through the real console script and the detailed matrices call `bot.cli.main` in
+runs through the real console script and the detailed matrices call `bot.cli.main.main` in
 process (same parsing, environment and output; `cli.inline(...)`).
 """
 
@@ -30,21 +30,21 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.server import create_web_app
+from bot.http_app import create_web_app
 from core import schema
 from core.db import create_engine, create_sessionmaker
 from core.models import Ticket
 from core.services import tickets
 from core.services.export import COLUMNS
-from tests.cli_helpers import (
+from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.support.cli_helpers import (
     SPEC_DIRECTORY,
     ServeProcess,
     run_cli,
     run_cli_in_process,
     scratch_postgres_database,
 )
-from tests.conftest import BACKENDS, POSTGRES_URL
-from tests.world import build_world
+from tests.support.world import build_world
 
 HEAD = schema.head_revision()
 FIRST_REVISION = "0001"
@@ -83,7 +83,7 @@ class _Cli:
         return run_cli(args, database_url=self.database_url, cwd=self.cwd, stdin=stdin)
 
     def inline(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run `bot.cli.main` in this process."""
+        """Run `bot.cli.main.main` in this process."""
         return run_cli_in_process(args, database_url=self.database_url, cwd=self.cwd, stdin=stdin)
 
     def write(self, name: str, content: str) -> str:

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import create_engine, create_sessionmaker, is_sqlite_url
 from core.models import Ticket, User
+from core.rules.stages import OPEN_STAGES
 from core.services import tickets
-from core.stages import OPEN_STAGES
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 EXTRA_REPS = ("rita", "raj", "rosa", "ravi")  # with nina: five reps in northwind
 

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from core.models import OutboxMessage
 from core.services import conversation, tickets
-from tests.delivery_helpers import running_worker, status_counts, worker_settings
-from tests.slack_env import BOT_TOKENS, flatten_text, populate_fake
-from tests.world import build_world
+from tests.support.delivery_helpers import running_worker, status_counts, worker_settings
+from tests.support.slack_env import BOT_TOKENS, flatten_text, populate_fake
+from tests.support.world import build_world
 
 
 async def _drain(sessions, within=15.0):

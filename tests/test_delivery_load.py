@@ -16,8 +16,8 @@ import pytest
 
 from core.models import OutboxStatus
 from core.services import tickets
-from tests.cli_helpers import run_cli_in_process
-from tests.delivery_helpers import (
+from tests.support.cli_helpers import run_cli_in_process
+from tests.support.delivery_helpers import (
     channel_rows,
     insert_rows,
     running_worker,
@@ -26,8 +26,8 @@ from tests.delivery_helpers import (
     wait_until_delivered,
     worker_settings,
 )
-from tests.slack_env import BOT_TOKENS, populate_fake
-from tests.world import build_world
+from tests.support.slack_env import BOT_TOKENS, populate_fake
+from tests.support.world import build_world
 
 TOKEN = "xoxb-load"
 TEAM = "T0LOAD"

@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import event, insert, select, text, update
 
 from bot.delivery.outcomes import OutcomeRecorder
-from core import delivery_queue
 from core.db import read_only_sessions
-from core.delivery_queue import Outcome
 from core.models import OutboxMessage, OutboxStatus, utcnow
-from tests.delivery_helpers import channel_rows
+from core.outbox import queue as delivery_queue
+from core.outbox.queue import Outcome
+from tests.support.delivery_helpers import channel_rows
 
 LEASE = timedelta(seconds=30)
 

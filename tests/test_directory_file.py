@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.directory_file import (
+from core.errors import ValidationError
+from core.formats.directory_file import (
     DirectoryFile,
     DirectoryFileInvalid,
     OrgEntry,
@@ -18,7 +19,6 @@ from core.directory_file import (
     parse_directory,
     render_directory,
 )
-from core.errors import ValidationError
 
 SPEC_EXAMPLE = """\
 orgs:

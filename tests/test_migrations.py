@@ -21,8 +21,8 @@ from core import schema
 from core.db import create_engine
 from core.models import Base
 from migrations.slack_tables import slack_store_metadata
-from tests.cli_helpers import scratch_postgres_database
 from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.support.cli_helpers import scratch_postgres_database
 
 # Full-text search objects exist only in migrations (their shape differs per database).
 SEARCH_PREFIXES = ("tickets_fts", "messages_fts")

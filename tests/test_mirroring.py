@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from core.models import Message, Notification, Reaction, ThreadKind, Ticket
 from core.services import tickets
 from tests.fakeslack import payloads
-from tests.mirror_helpers import mirrored
-from tests.slack_env import flatten_text
+from tests.support.mirror_helpers import mirrored
+from tests.support.slack_env import flatten_text
 
 CARL, NINA, ANA, FAY = "U0CARL", "U0NINA", "U0ANA", "U0FAY"
 CONTOSO, NORTHWIND, PLATFORM, ESCALATIONS = "C0CONTIX", "C0NWTIX", "C0PLATTIX", "C0ESC"

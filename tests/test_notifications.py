@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Notification, OutboxMessage, Ticket, User
-from core.notifications import EventKind
 from core.services import conversation, escalation, relations, tickets
-from tests.world import build_world
+from core.services.notifications import EventKind
+from tests.support.world import build_world
 
 MODES = ["channel", "dm", "both"]
 WITHOUT_SLACK = {"noah"}
@@ -216,6 +216,6 @@ async def test_users_without_slack_identity_get_center_rows_but_no_dm(sessions):
 
 
 def world_slugs():
-    from tests.world import ORGS
+    from tests.support.world import ORGS
 
     return [slug for slug, *_ in ORGS]

@@ -14,8 +14,8 @@ from bot.logs import RequestIdFilter, configure_logging, request_id
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from tests.conftest import POSTGRES_URL
-from tests.db_proxy import DatabaseProxy
-from tests.slack_env import BOT_TOKENS, HOME_TEAM, SIGNING_SECRET, flatten_text, start_env
+from tests.support.db_proxy import DatabaseProxy
+from tests.support.slack_env import BOT_TOKENS, HOME_TEAM, SIGNING_SECRET, flatten_text, start_env
 
 
 def test_json_log_lines_carry_the_request_id():
@@ -25,7 +25,7 @@ def test_json_log_lines_carry_the_request_id():
     try:
         root.handlers[0].stream = stream  # type: ignore[attr-defined]
         token = request_id.set("abc123")
-        logging.getLogger("bot.server").info("request", extra={"path": "/healthz", "status": 200})
+        logging.getLogger("bot.http_app").info("request", extra={"path": "/healthz", "status": 200})
         request_id.reset(token)
     finally:
         root.handlers.clear()
@@ -70,7 +70,7 @@ async def test_slack_still_answers_quickly_when_the_database_is_down(
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake_slack.api_url,
     )
-    from tests.world import build_world
+    from tests.support.world import build_world
 
     world = await build_world(sessions)
     env = await start_env(

@@ -9,11 +9,11 @@ from sqlalchemy import update
 
 from core.errors import NotFound, ValidationError
 from core.models import Ticket
+from core.rules.stages import Stage, State
 from core.services import conversation, escalation, queries, relations, tickets
 from core.services.export import ExportFormat, export_tickets
 from core.services.queries import TicketFilter
-from core.stages import Stage, State
-from tests.world import build_world
+from tests.support.world import build_world
 
 
 async def _visible_ids(world, viewer, filters=queries.NO_FILTER, limit=25, cursor=None):

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from core.errors import Forbidden, NotFound
 from core.models import Organization, OrgKind, Ticket, User
 from core.services import escalation, tickets
-from tests.world import build_world
+from tests.support.world import build_world
 
 
 async def _create(world, filer, for_org=None, title="Cannot log in"):

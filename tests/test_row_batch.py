@@ -28,11 +28,11 @@ from core.models import (
     TicketThread,
     User,
 )
-from core.outbox_signal import CHANNEL
+from core.outbox.signal import CHANNEL
 from core.row_batch import RowBatch, write
 from core.services import tickets
 from core.services.loading import load_ticket
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 NOW = datetime(2026, 11, 30, 12, 34, 56, 789012, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from core.models import AuditEntry, Message, Ticket, TicketLink, TicketSubscriber
 from core.services import tickets
-from tests.slack_env import flatten_text
+from tests.support.slack_env import flatten_text
 
 CARL, CORA, NINA, NED, ANA, FAY = "U0CARL", "U0CORA", "U0NINA", "U0NED", "U0ANA", "U0FAY"
 

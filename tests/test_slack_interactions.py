@@ -8,13 +8,13 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.blocks import stage_value
-from bot.ids import Action, Block, Shortcut, input_action
+from bot.slack.blocks import stage_value
+from bot.slack.ids import Action, Block, Shortcut, input_action
 from core.models import Message, Notification, Ticket
+from core.rules.stages import Stage
 from core.services import conversation, tickets
-from core.stages import Stage
 from tests.fakeslack import payloads
-from tests.slack_env import flatten_text
+from tests.support.slack_env import flatten_text
 
 CARL, NINA, ANA, FAY = "U0CARL", "U0NINA", "U0ANA", "U0FAY"
 

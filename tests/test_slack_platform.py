@@ -29,11 +29,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.identity import SlackIdentity, not_mapped_text
-from bot.ids import Action, Block, Shortcut, input_action
-from bot.scopes import BOT_SCOPES
-from bot.serving import serve
-from bot.slack_app import SlackMode, create_runtime, installation_store
+from bot.processes import serve
+from bot.slack.app import SlackMode, create_runtime, installation_store
+from bot.slack.identity import SlackIdentity, not_mapped_text
+from bot.slack.ids import Action, Block, Shortcut, input_action
+from bot.slack.scopes import BOT_SCOPES
 from core.config import Settings
 from core.models import OrgEmailDomain, Ticket, TicketSubscriber, User
 from core.services import tickets
@@ -45,7 +45,7 @@ from tests.fakeslack.catalog import (
     required_bot_scopes,
 )
 from tests.fakeslack.signing import FORM, JSON
-from tests.slack_env import (
+from tests.support.slack_env import (
     BOT_TOKENS,
     HOME_TEAM,
     SIGNING_SECRET,
@@ -55,6 +55,7 @@ from tests.slack_env import (
     populate_fake,
     start_env,
 )
+from tests.support.world import build_world
 from tests.test_manifest import (
     BOT_METHODS,
     CODE_CALLS,
@@ -62,7 +63,6 @@ from tests.test_manifest import (
     subscribed_event_type,
     web_api_calls,
 )
-from tests.world import build_world
 
 CARL, FAY, GUS, AMY, ANA = "U0CARL", "U0FAY", "U0GUS", "U0AMY", "U0ANA"
 NORTH, GLOBEX, ACME = "T0NORTH", "T0GLOB", "T0ACME"
@@ -464,7 +464,7 @@ async def test_work_still_running_at_the_deadline_is_cancelled(
     await poll(lambda: slow_publish.fired)  # the listener now waits on Slack
 
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="bot.listener_work"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.listener_work"):
         await env.runtime.work.finish(deadline=0.2)
 
     assert time.monotonic() - started < SLOW_SLACK_S / 2
@@ -476,10 +476,10 @@ async def test_work_still_running_at_the_deadline_is_cancelled(
 # -- §7 manifest <-> code --------------------------------------------------------------------------
 def test_the_code_scan_sees_the_bot_web_api_calls() -> None:
     where = {(c.method, c.where.split(":")[0]) for c in CODE_CALLS}
-    assert ("auth.test", "bot/authorization.py") in where  # start-up warm-up
-    assert ("users.info", "bot/identity.py") in where
-    assert ("chat.postEphemeral", "bot/listeners/replies.py") in where
-    assert ("files.completeUploadExternal", "bot/exports.py") in where  # files_upload_v2
+    assert ("auth.test", "bot/slack/authorization.py") in where  # start-up warm-up
+    assert ("users.info", "bot/slack/identity.py") in where
+    assert ("chat.postEphemeral", "bot/slack/listeners/replies.py") in where
+    assert ("files.completeUploadExternal", "bot/slack/exports.py") in where  # files_upload_v2
     unknown = {c.method: c.where for c in CODE_CALLS if c.method not in known_methods()}
     assert unknown == {}, "calls of methods Slack does not have (or has retired)"
 
@@ -909,9 +909,9 @@ async def test_without_slack_settings_create_runtime_says_what_to_add(
 ) -> None:
     values, hint = HINTS[configured]
     settings = make_settings(monkeypatch, engine, **values)
-    with caplog.at_level(logging.WARNING, logger="bot.slack_app"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.app"):
         assert create_runtime(settings, sessions, engine) is None
-    assert [r.getMessage() for r in caplog.records if r.name == "bot.slack_app"] == [hint]
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.slack.app"] == [hint]
 
 
 async def test_serve_without_slack_still_serves_health(
@@ -926,5 +926,5 @@ async def test_serve_without_slack_still_serves_health(
             assert resp.status == 200
         async with http.post(f"{base_url}/slack/events", data="{}") as resp:
             assert resp.status == 404
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.slack_app"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.slack.app"]
     assert warnings == [HINTS["nothing"][1]]

@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from core import stages
 from core.errors import Forbidden, InvalidTransition, ValidationError
 from core.models import AuditEntry, Ticket
+from core.rules import stages
+from core.rules.stages import TRANSITIONS, Stage, State, parse_stage
 from core.services import tickets
-from core.stages import TRANSITIONS, Stage, State, parse_stage
-from tests.world import build_world
+from tests.support.world import build_world
 
 ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
 REFUSED = [(a, b) for a in Stage for b in Stage if b not in TRANSITIONS[a]]

@@ -23,8 +23,8 @@ from core.models import (
     TicketInvolvedOrg,
     User,
 )
+from core.rules.stages import Stage
 from core.services import conversation, escalation, queries, relations, tickets
-from core.stages import Stage
 
 NOTIFY = st.sampled_from(["channel", "dm", "both"])
 PERSON = st.tuples(st.booleans(), st.booleans(), st.booleans())  # rep, admin, has Slack

@@ -9,8 +9,8 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import delivery_queue
 from core.models import utcnow
+from core.outbox import queue as delivery_queue
 
 SENT = Counter("threadline_deliveries_sent_total", "Outbox rows delivered to Slack", ["kind"])
 RETRIED = Counter(

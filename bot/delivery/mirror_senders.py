@@ -1,4 +1,4 @@
-"""Senders for thread mirroring rows (`core.mirroring.MirrorKind`): open a thread with the
+"""Senders for thread mirroring rows (`core.services.mirroring.MirrorKind`): open a thread with the
 ticket card, refresh cards, and relay posts, edits, deletes and reactions between threads.
 
 Every sender renders from the database as it is when the row is delivered, so a delayed
@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot.blocks import ticket_card
-from bot.blocks.text import md
-from bot.card_actions import actions_for_org
 from bot.delivery.failures import Permanent
 from bot.delivery.senders import Job, post_in_channel, register_sender, required
-from core.mirroring import MirrorKind
+from bot.slack.blocks import ticket_card
+from bot.slack.blocks.card_actions import actions_for_org
+from bot.slack.blocks.text import md
 from core.models import (
     Message,
     MessageCopy,
@@ -31,6 +30,7 @@ from core.models import (
     utcnow,
 )
 from core.services.loading import ONE_TICKET_LOAD_OPTIONS
+from core.services.mirroring import MirrorKind
 
 RELAY_TEXT_MAX = 39_000
 SUMMARY_MAX = 2_900

@@ -14,8 +14,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import delivery_queue
-from core.delivery_queue import Outcome
+from core.outbox import queue as delivery_queue
+from core.outbox.queue import Outcome
 
 log = logging.getLogger(__name__)
 

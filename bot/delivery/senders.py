@@ -12,10 +12,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.blocks.notifications import notification_message
 from bot.delivery.failures import Permanent
 from bot.delivery.slack_access import SlackCall
-from bot.listeners.home import render_home
+from bot.slack.blocks.notifications import notification_message
+from bot.slack.listeners.home import render_home
 from core.models import (
     OutboxMessage,
     OutboxStatus,
@@ -25,7 +25,7 @@ from core.models import (
     User,
     utcnow,
 )
-from core.notifications import OutboxKind
+from core.services.notifications import OutboxKind
 
 T = TypeVar("T")
 

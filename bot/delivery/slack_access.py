@@ -20,10 +20,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.failures import Deferred, classify
-from bot.install_mode import SlackMode, installation_store, slack_mode
-from core import delivery_queue
+from bot.slack.install_mode import SlackMode, installation_store, slack_mode
 from core.config import Settings
 from core.models import utcnow
+from core.outbox import queue as delivery_queue
 
 CLIENT_TIMEOUT_S = 10
 INSTALL_CACHE_S = 30.0

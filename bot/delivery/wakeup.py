@@ -11,7 +11,7 @@ from collections.abc import Callable
 import psycopg
 from sqlalchemy import make_url
 
-from core import outbox_signal
+from core.outbox import signal as outbox_signal
 
 log = logging.getLogger(__name__)
 

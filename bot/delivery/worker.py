@@ -39,11 +39,11 @@ from bot.delivery.senders import (
 )
 from bot.delivery.slack_access import SlackAccess, SlackCall, method_lane
 from bot.delivery.wakeup import Wakeup
-from core import delivery_queue
 from core.config import Settings
 from core.db import read_only_sessions
-from core.delivery_queue import Claim, Outcome
 from core.models import OutboxMessage, OutboxStatus, utcnow
+from core.outbox import queue as delivery_queue
+from core.outbox.queue import Claim, Outcome
 
 log = logging.getLogger(__name__)
 

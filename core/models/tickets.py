@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, JSONDocument, utcnow
 from core.models.directory import Organization, User
-from core.stages import INITIAL_STAGE, Stage
+from core.rules.stages import INITIAL_STAGE, Stage
 
 DISPLAY_ID_PREFIX = "TKT-"
 TITLE_MAX = 200

@@ -25,10 +25,10 @@ from sqlalchemy.orm.util import AliasedClass
 
 from core import row_ids
 from core.models import Base, Organization, OrgKind, Ticket, User, utcnow
-from core.routing import RepLoad, pick_least_loaded
 from core.row_ids import Ids
+from core.rules.routing import RepLoad, pick_least_loaded
+from core.rules.stages import OPEN_STAGES
 from core.services.loading import no_platform_error
-from core.stages import OPEN_STAGES
 
 
 def _locking(session: AsyncSession) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, mirroring, permissions
 from core.errors import Forbidden, NotFound, ValidationError
 from core.models import Message, MessageCopy, Reaction, SourceChannel, Ticket, User, utcnow
-from core.notifications import EventKind, emit
+from core.rules import permissions
+from core.rules.validation import clean_message_body
+from core.services import audit, mirroring
 from core.services.loading import load_message, load_ticket
-from core.validation import clean_message_body
+from core.services.notifications import EventKind, emit
 
 ACK_EMOJI = frozenset({"eyes", "white_check_mark"})
 EMOJI_MAX = 100

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.directory_file import DirectoryFile, OrgEntry, OrgSlack, UserEntry, UserSlack
 from core.errors import NotFound, ValidationError
+from core.formats.directory_file import DirectoryFile, OrgEntry, OrgSlack, UserEntry, UserSlack
 from core.models import Organization, OrgEmailDomain, OrgKind, User
 
 

@@ -6,12 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import audit, mirroring, permissions
 from core.errors import Forbidden
 from core.models import Message, Organization, OrgKind, Ticket, TicketInvolvedOrg, User, utcnow
-from core.notifications import EventKind, emit
+from core.rules import permissions
+from core.services import audit, mirroring
 from core.services.assignment import least_loaded_rep, mark_assigned
 from core.services.loading import load_ticket, platform_org
+from core.services.notifications import EventKind, emit
 
 REASON_MAX = 2000
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import aliased
 
 from core.errors import ValidationError
 from core.models import Organization, Ticket, TicketTag, User
+from core.rules.stages import Stage
 from core.services.queries import NO_FILTER, TicketFilter, apply_filter, visible_to
-from core.stages import Stage
 
 CHUNK = 500
 

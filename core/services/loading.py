@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from core import permissions
 from core.errors import NotFound, ValidationError
 from core.models import Message, Organization, OrgKind, Ticket, User
 from core.models.tickets import DISPLAY_ID_PREFIX
+from core.rules import permissions
 
 MAX_ROW_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
 _DISPLAY_ID = re.compile(r"^\s*(?:TKT-?)?(\d{1,18})\s*$", re.IGNORECASE)

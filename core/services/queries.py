@@ -43,9 +43,9 @@ from core.models import (
     User,
 )
 from core.models.tickets import LinkKind
+from core.rules.stages import Stage, State, stages_in
+from core.rules.validation import clean_tag, parse_severity
 from core.services.loading import TICKET_LOAD_OPTIONS, load_ticket
-from core.stages import Stage, State, stages_in
-from core.validation import clean_tag, parse_severity
 
 PAGE_MAX = 100
 

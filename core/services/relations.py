@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, mirroring
 from core.errors import Conflict, ValidationError
 from core.models import LinkKind, Ticket, TicketLink, TicketSubscriber, TicketTag, User
+from core.rules.validation import clean_tags
+from core.services import audit, mirroring
 from core.services.loading import load_ticket
-from core.validation import clean_tags
 
 
 async def update_tags(

@@ -9,9 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import audit, mirroring, permissions, stages
 from core.errors import ValidationError
-from core.mirroring import MirrorKind
 from core.models import (
     AuditEntry,
     Organization,
@@ -26,13 +24,11 @@ from core.models import (
     utcnow,
 )
 from core.models.tickets import Severity, Subtype
-from core.notifications import EventKind, add_event_rows, created_rows, emit
-from core.outbox_signal import queue_deliveries
+from core.outbox.signal import queue_deliveries
 from core.row_batch import RowBatch, attach_as_loaded, column_values, write
-from core.services.assignment import Landing, landing, mark_assigned
-from core.services.loading import load_ticket
-from core.stages import CLOSED_STAGES, Stage
-from core.validation import (
+from core.rules import permissions, stages
+from core.rules.stages import CLOSED_STAGES, Stage
+from core.rules.validation import (
     clean_description,
     clean_optional_text,
     clean_tags,
@@ -40,6 +36,11 @@ from core.validation import (
     parse_severity,
     parse_subtype,
 )
+from core.services import audit, mirroring
+from core.services.assignment import Landing, landing, mark_assigned
+from core.services.loading import load_ticket
+from core.services.mirroring import MirrorKind
+from core.services.notifications import EventKind, add_event_rows, created_rows, emit
 
 
 async def create(

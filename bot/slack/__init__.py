@@ -1,0 +1,1 @@
+"""The Slack Bolt app: its wiring, listeners and Block Kit views."""

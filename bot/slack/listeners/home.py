@@ -1,0 +1,100 @@
+"""App Home (SPEC §4): notification center, my queue, my org's open tickets.
+
+Published when the user opens the tab and after they mark notifications read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.slack.blocks import home_view
+from bot.slack.deps import BotDeps
+from bot.slack.ids import Action
+from bot.slack.listeners.common import Refusal, perform
+from core.models import User
+from core.rules.stages import State
+from core.services import notification_center, queries
+from core.services.queries import TicketFilter
+
+log = logging.getLogger(__name__)
+
+OPEN = (State.OPEN, State.IN_PROGRESS)
+SECTION_SIZE = 15
+
+
+async def render_home(session: AsyncSession, user: User) -> dict[str, Any]:
+    queue = await queries.list_tickets(
+        session,
+        viewer=user,
+        filters=TicketFilter(states=OPEN, owner_id=user.id),
+        limit=SECTION_SIZE,
+    )
+    org_open = await queries.list_tickets(
+        session, viewer=user, filters=TicketFilter(states=OPEN), limit=SECTION_SIZE
+    )
+    return home_view(
+        notifications=await notification_center.latest(session, user=user, limit=SECTION_SIZE),
+        unread=await notification_center.unread_count(session, user=user),
+        queue=queue.tickets,
+        org_open=org_open.tickets,
+        org_name=user.org.name,
+    )
+
+
+async def publish_home(
+    deps: BotDeps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    *,
+    mark: int | None = None,
+    mark_all: bool = False,
+) -> None:
+    async def work(session: AsyncSession, actor: User) -> dict[str, Any]:
+        if mark is not None:
+            await notification_center.mark_read(session, user=actor, notification_id=mark)
+        if mark_all:
+            await notification_center.mark_all_read(session, user=actor)
+        return await render_home(session, actor)
+
+    outcome = await perform(deps, client, body, context, work)
+    user_id = str(context.get("user_id") or (body.get("event") or {}).get("user"))
+    if isinstance(outcome, Refusal):
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": outcome.text}}
+        await client.views_publish(user_id=user_id, view={"type": "home", "blocks": [section]})
+        return
+    await client.views_publish(user_id=user_id, view=outcome)
+
+
+def register(app: AsyncApp, deps: BotDeps) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await publish_home(deps, client, body, context)
+
+    @app.action(Action.MARK_READ.value)
+    async def mark_read(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        await ack()
+        await publish_home(deps, client, body, context, mark=int(action["value"]))
+
+    @app.action(Action.MARK_ALL_READ.value)
+    async def mark_all_read(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
+        await ack()
+        await publish_home(deps, client, body, context, mark_all=True)

@@ -1,0 +1,181 @@
+"""One function per `/ticket` subcommand: call one core service, render the answer.
+
+Each runs inside the caller's transaction and returns the message to show the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.slack import command_text as cmd
+from bot.slack.blocks import ticket_card, ticket_details, ticket_list
+from bot.slack.blocks.card_actions import actions_for_user
+from core.errors import NotFound
+from core.models import Ticket, User
+from core.rules.stages import State
+from core.services import conversation, escalation, queries, relations, tickets
+from core.services.loading import load_ticket
+from core.services.queries import TicketFilter
+
+Message = dict[str, Any]
+LIST_SIZE = 25
+OPEN_STATES = (State.OPEN, State.IN_PROGRESS)
+
+
+async def run(session: AsyncSession, actor: User, command: cmd.Command) -> Message:
+    handler = HANDLERS[type(command)]
+    return await handler(session, actor, command)
+
+
+def _card(ticket: Ticket, actor: User, note: str) -> Message:
+    message = ticket_card(ticket, actions_for_user(actor, ticket))
+    message["text"] = note
+    message["blocks"] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": note}},
+        *message["blocks"],
+    ]
+    return message
+
+
+async def _list(session: AsyncSession, actor: User, command: Any) -> Message:
+    scope = command.scope
+    filters = {
+        "open": TicketFilter(states=OPEN_STATES),
+        "mine": TicketFilter(states=OPEN_STATES, owner_id=actor.id),
+        "all": TicketFilter(),
+    }[scope]
+    page = await queries.list_tickets(session, viewer=actor, filters=filters, limit=LIST_SIZE)
+    headings = {
+        "open": f"Open tickets visible to {actor.org.name}",
+        "mine": "Open tickets you own",
+        "all": f"All tickets visible to {actor.org.name}",
+    }
+    return ticket_list(
+        page.tickets,
+        heading=headings[scope],
+        empty_text="No tickets here. `/ticket new` files one.",
+        more_hint=(
+            f"Showing the newest {LIST_SIZE}. Use `/ticket search words` or "
+            "`/ticket export csv` for the rest."
+            if page.next_cursor
+            else None
+        ),
+    )
+
+
+async def _show(session: AsyncSession, actor: User, command: Any) -> Message:
+    details = await queries.show(session, viewer=actor, ticket=command.ticket)
+    return ticket_details(details, actions_for_user(actor, details.ticket))
+
+
+async def _assign(session: AsyncSession, actor: User, command: Any) -> Message:
+    if command.slack_user is None:
+        assignee = actor
+    else:
+        assignee = await _user_by_slack_id(session, actor, command.slack_user)
+    ticket = await tickets.assign(session, actor=actor, ticket=command.ticket, assignee=assignee)
+    return _card(ticket, actor, f"{ticket.display_id} is now owned by {assignee.name}.")
+
+
+async def _user_by_slack_id(session: AsyncSession, actor: User, slack_user: str) -> User:
+    """A mentioned user: same workspace as the actor first, then any (Slack Connect)."""
+    candidates = list(await session.scalars(select(User).where(User.slack_user == slack_user)))
+    same_team = [u for u in candidates if u.slack_team == actor.slack_team]
+    if not candidates:
+        raise NotFound(
+            f"<@{slack_user}> is not in Threadline's directory yet; ask an admin to add them."
+        )
+    return (same_team or candidates)[0]
+
+
+async def _stage(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await tickets.change_stage(
+        session, actor=actor, ticket=command.ticket, stage=command.stage
+    )
+    return _card(ticket, actor, f"{ticket.display_id} moved to *{ticket.stage_enum.label}*.")
+
+
+async def _severity(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await tickets.set_severity(
+        session, actor=actor, ticket=command.ticket, severity=command.severity
+    )
+    return _card(ticket, actor, f"{ticket.display_id} severity is now *{ticket.severity}*.")
+
+
+async def _escalate(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await escalation.escalate(
+        session, actor=actor, ticket=command.ticket, reason=command.reason
+    )
+    return _card(ticket, actor, f"{ticket.display_id} escalated to {ticket.assigned_org.name}.")
+
+
+async def _deescalate(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await escalation.deescalate(
+        session, actor=actor, ticket=command.ticket, reason=command.reason
+    )
+    return _card(ticket, actor, f"{ticket.display_id} returned to {ticket.assigned_org.name}.")
+
+
+async def _note(session: AsyncSession, actor: User, command: Any) -> Message:
+    message = await conversation.post_message(
+        session, actor=actor, ticket=command.ticket, body=command.text, internal=True
+    )
+    ticket = await load_ticket(session, actor=actor, ticket=message.ticket_id)
+    return {
+        "text": f":lock: Internal note added to {ticket.display_id}, visible to "
+        f"{actor.org.name} only."
+    }
+
+
+async def _link(session: AsyncSession, actor: User, command: Any) -> Message:
+    await relations.link(session, actor=actor, ticket=command.ticket, other=command.other)
+    return {"text": f"Linked TKT-{command.ticket} and TKT-{command.other} (related)."}
+
+
+async def _tag(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await relations.update_tags(
+        session, actor=actor, ticket=command.ticket, add=command.add, remove=command.remove
+    )
+    tags = ", ".join(f"`{t}`" for t in ticket.tags) or "none"
+    return {"text": f"{ticket.display_id} tags: {tags}."}
+
+
+async def _subscribe(session: AsyncSession, actor: User, command: Any) -> Message:
+    ticket = await relations.set_subscription(
+        session, actor=actor, ticket=command.ticket, subscribed=command.subscribed
+    )
+    if command.subscribed:
+        return {"text": f"You'll get a DM for every update of {ticket.display_id}."}
+    return {"text": f"You are no longer subscribed to {ticket.display_id}."}
+
+
+async def _search(session: AsyncSession, actor: User, command: Any) -> Message:
+    found = await queries.search(session, viewer=actor, query=command.words, limit=LIST_SIZE)
+    return ticket_list(
+        found,
+        heading=f"Tickets matching “{command.words}”",
+        empty_text="Nothing matches. Try fewer or other words.",
+        more_hint=f"Showing the newest {LIST_SIZE} matches." if len(found) == LIST_SIZE else None,
+    )
+
+
+Handler = Callable[[AsyncSession, User, Any], Awaitable[Message]]
+
+HANDLERS: dict[type, Handler] = {
+    cmd.ListTickets: _list,
+    cmd.Show: _show,
+    cmd.Assign: _assign,
+    cmd.ChangeStage: _stage,
+    cmd.SetSeverity: _severity,
+    cmd.Escalate: _escalate,
+    cmd.Deescalate: _deescalate,
+    cmd.Note: _note,
+    cmd.Link: _link,
+    cmd.Tag: _tag,
+    cmd.Subscribe: _subscribe,
+    cmd.Search: _search,
+}

@@ -1,0 +1,1 @@
+"""File formats operators write and read: the directory file and its YAML."""

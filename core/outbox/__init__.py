@@ -1,0 +1,1 @@
+"""The transactional outbox: queueing deliveries with a change, and claiming them."""
