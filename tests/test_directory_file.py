@@ -17,8 +17,8 @@ from core.formats.directory_file import (
     UserEntry,
     UserSlack,
     parse_directory,
-    render_directory,
 )
+from core.formats.directory_render import render_directory
 
 SPEC_EXAMPLE = """\
 orgs:

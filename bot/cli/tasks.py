@@ -16,7 +16,8 @@ from core import schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from core.errors import ValidationError
-from core.formats.directory_file import parse_directory, render_directory
+from core.formats.directory_file import parse_directory
+from core.formats.directory_render import render_directory
 from core.rules.stages import parse_stage
 from core.services import api_tokens
 from core.services import directory as directory_service

@@ -8,7 +8,6 @@ Pure: no database and no I/O besides the text given.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -17,6 +16,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import ValidationError as PydanticError
 
 from core.errors import ValidationError
+from core.formats.directory_fields import (
+    NOT_PARTNER,
+    ChannelId,
+    Domain,
+    Name,
+    Role,
+    Slug,
+    TeamId,
+    UserId,
+    check_email,
+    check_roles,
+    check_unique,
+)
 from core.formats.yaml_lines import (
     LineMap,
     Path,
@@ -39,7 +51,6 @@ __all__ = [
     "UserEntry",
     "UserSlack",
     "parse_directory",
-    "render_directory",
 ]
 
 _HINTS = {
@@ -51,90 +62,6 @@ _HINTS = {
     "team": " (the Slack team id, like T0123ABCD)",
     "user": " (the Slack member id, like U0123ABCD)",
 }
-Role = Literal["member", "support_rep", "admin"]
-_NOT_PARTNER = ("platform", "sub_org", "self_serve")  # the other valid kinds
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_EMAIL_LOCAL = re.compile(r"[^\s@]{1,64}")  # deliverability is the mail server's business
-_TEAM = re.compile(r"T[A-Z0-9]{2,}")  # team ids only: an Enterprise Grid org (E…) has no channels
-_USER = re.compile(r"[UW][A-Z0-9]{2,}")
-_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,}")
-
-
-def _check_slug(value: str) -> str:
-    if _SLUG.fullmatch(value):
-        return value
-    guess = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:64]
-    like = f", like '{guess}'" if guess else ""
-    raise ValueError(
-        f"'{value}' must be 1-64 lowercase letters, digits or hyphens, starting with a letter "
-        f"or digit{like}"
-    )
-
-
-def _check_name(value: str) -> str:
-    if not value.strip():
-        raise ValueError("is blank; give a display name")
-    return value
-
-
-def _is_hostname(value: str) -> bool:
-    labels = value.split(".")
-    return (
-        len(value) <= 253
-        and len(labels) >= 2
-        and all(_HOST_LABEL.fullmatch(label) for label in labels)
-        and not labels[-1].isdigit()
-    )
-
-
-def _check_email(value: str) -> str:
-    """Lowercased: Threadline matches mailboxes case-insensitively everywhere."""
-    local, _, domain = value.lower().rpartition("@")
-    if _EMAIL_LOCAL.fullmatch(local) and _is_hostname(domain):
-        return f"{local}@{domain}"
-    raise ValueError(f"'{value}' is not an e-mail address like ana@example.com")
-
-
-def _check_domain(value: str) -> str:
-    """Lowercased: DNS names are case-insensitive and are matched against e-mail domains."""
-    if _is_hostname(value.lower()):
-        return value.lower()
-    raise ValueError(
-        f"'{value}' is not a domain name like example.com (letters, digits, hyphens and dots; "
-        "write international names in punycode)"
-    )
-
-
-def _slack_id(pattern: re.Pattern[str], what: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if pattern.fullmatch(value):
-            return value
-        upper = "; Slack ids are uppercase" if pattern.fullmatch(value.upper()) else ""
-        raise ValueError(f"'{value}' is not {what}{upper}")
-
-    return AfterValidator(check)
-
-
-def _check_roles(roles: list[Role]) -> list[Role]:
-    if not roles:
-        raise ValueError("is empty; leave it out for a plain member, or list roles")
-    return _check_unique(roles)
-
-
-def _check_unique(values: list[Any]) -> list[Any]:
-    repeated = sorted({v for v in values if values.count(v) > 1})
-    if repeated:
-        raise ValueError("lists " + ", ".join(f"'{v}'" for v in repeated) + " more than once")
-    return values
-
-
-Slug = Annotated[str, AfterValidator(_check_slug)]
-Name = Annotated[str, AfterValidator(_check_name)]
-Domain = Annotated[str, AfterValidator(_check_domain)]
-TeamId = Annotated[str, _slack_id(_TEAM, "a Slack team id like T0123ABCD")]
-UserId = Annotated[str, _slack_id(_USER, "a Slack member id like U0123ABCD")]
-ChannelId = Annotated[str, _slack_id(_CHANNEL, "a Slack channel id like C0123ABCD")]
 
 
 class _Entry(BaseModel):
@@ -155,7 +82,7 @@ class OrgEntry(_Entry):
     name: Name
     kind: Literal["platform", "partner", "sub_org", "self_serve"]
     parent: Slug | None = None
-    email_domains: Annotated[list[Domain], AfterValidator(_check_unique)] = []
+    email_domains: Annotated[list[Domain], AfterValidator(check_unique)] = []
     slack: OrgSlack | None = None
 
 
@@ -165,10 +92,10 @@ class UserSlack(_Entry):
 
 
 class UserEntry(_Entry):
-    email: Annotated[str, AfterValidator(_check_email)]
+    email: Annotated[str, AfterValidator(check_email)]
     name: Name
     org: Slug
-    roles: Annotated[list[Role], AfterValidator(_check_roles)] = ["member"]
+    roles: Annotated[list[Role], AfterValidator(check_roles)] = ["member"]
     slack: UserSlack | None = None
 
 
@@ -300,7 +227,7 @@ def _check_orgs(orgs: Sequence[object], report: Report) -> None:
         if kind == "sub_org" and parent is None:
             msg = f"{label} is a sub_org, so it needs `parent:` naming a partner org"
             report.add(("orgs", i), f"{msg} ({choice})")
-        elif kind == "sub_org" and isinstance(parent, str) and parent_kind in ("", *_NOT_PARTNER):
+        elif kind == "sub_org" and isinstance(parent, str) and parent_kind in ("", *NOT_PARTNER):
             what = f"has `kind: {parent_kind}`" if parent_kind else "names no org in this file"
             msg = f"{label}: `parent: {parent}` {what}; a sub_org's parent must be a partner org"
             report.add(("orgs", i, "parent"), f"{msg} ({choice})")
@@ -332,62 +259,3 @@ def _check_users(orgs: Sequence[object], users: Sequence[object], report: Report
             msg = f"{label}: Slack user {member} in team {team} is already mapped to "
             msg += f"{_label('users', users, first[0])}{first[1]}"
             report.add(path, f"{msg}; a Slack user maps to exactly one Threadline user")
-
-
-# --- rendering -----------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Indents lists under their key, as SPEC's example does (PyYAML's default does not)."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-class _Block(dict[str, Any]):
-    """An org: one key per line. Lists and mappings of plain values (``email_domains``, the
-    ``slack:`` settings) go on one line by ``default_flow_style=None``."""
-
-
-class _OneLine(dict[str, Any]):
-    """A user: the whole mapping on one line, as in SPEC's example."""
-
-
-def _block(dumper: yaml.SafeDumper, data: _Block) -> yaml.Node:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=False)
-
-
-def _one_line(dumper: yaml.SafeDumper, data: _OneLine) -> yaml.Node:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
-
-
-def _str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    """Double-quote text with line breaks or unprintables: only that style escapes them all
-    (PyYAML folds NEL and U+2028 in other styles, so the text would not read back equal)."""
-    odd = any(c in "\x85\u2028\u2029" or not c.isprintable() for c in data)
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if odd else None)
-
-
-_Dumper.add_representer(_Block, _block)
-_Dumper.add_representer(_OneLine, _one_line)
-_Dumper.add_representer(str, _str)
-
-
-def render_directory(directory: DirectoryFile) -> str:
-    """Deterministic YAML in SPEC's layout; ``parse_directory`` reads it back to an equal value.
-
-    Unset optional keys are left out; ``notify`` and ``roles`` are always written because they
-    decide who hears about a ticket, which a reader of the file should not have to remember.
-    """
-    orgs = [
-        _Block(
-            org.model_dump(
-                exclude_none=True, exclude=None if org.email_domains else {"email_domains"}
-            )
-        )
-        for org in directory.orgs
-    ]
-    users = [_OneLine(user.model_dump(exclude_none=True)) for user in directory.users]
-    data = {"orgs": orgs, "users": users}
-    options: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1 << 30}
-    return str(yaml.dump(data, Dumper=_Dumper, default_flow_style=None, **options))
