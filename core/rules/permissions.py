@@ -83,6 +83,12 @@ def can_file_for(user: User, org: Organization) -> bool:
     return user.org.kind == OrgKind.PARTNER and org.parent_id == user.org_id
 
 
+def may_file_for_others(user: User) -> bool:
+    """Whether `can_file_for` holds for any org besides the user's own: the platform's and
+    partners' people file on others' behalf; everyone else files only for their own org."""
+    return user.org.kind in (OrgKind.PLATFORM, OrgKind.PARTNER)
+
+
 def require_file_for(user: User, org: Organization) -> None:
     if not can_file_for(user, org):
         raise Forbidden(
