@@ -19,7 +19,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/threadline serve
 
-## Lint, type-check and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set).
+## Lint, types, layering (import-linter) and the whole test suite (PostgreSQL too when
+## TEST_DATABASE_URL is set).
 test: install lint
 	$(BIN)/pytest -q
 
@@ -27,3 +28,4 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports

@@ -73,7 +73,9 @@ class TicketFilters(Request):
     stage: Text | None = Field(default=None, max_length=40, description=STAGE_HELP)
     state: State | None = None
     org: Text | None = Field(
-        default=None, max_length=64, description="Requester org slug (an unknown one matches none)."
+        default=None,
+        max_length=64,
+        description="Requester org slug; one that names no organization is a 422 on `org`.",
     )
     owner: Text | None = Field(
         default=None, max_length=320, description="Owner e-mail, or `me` (unknown: matches none)."

@@ -34,6 +34,7 @@ from bot.processes import settle_heap
 from core import schema
 from core.db import create_engine, create_sessionmaker
 from core.models import Base, OrgKind, Ticket, User
+from core.rules.filters import TicketFilter
 from core.rules.stages import CLOSED_STAGES, OPEN_STAGES, Stage, State
 from core.services import queries, tickets
 
@@ -301,7 +302,7 @@ class Bench:
 
     def draw_list(self, org_ids: list[int]) -> tuple[int, ReadCall]:
         viewer = self.world.rng.choice(self.world.users[self.world.rng.choice(org_ids)])
-        states = queries.TicketFilter(states=(State.OPEN, State.IN_PROGRESS))
+        states = TicketFilter(states=(State.OPEN, State.IN_PROGRESS))
         return viewer, lambda s, u: queries.list_tickets(s, viewer=u, filters=states, limit=25)
 
     def draw_round_trip(self) -> tuple[int, ReadCall]:

@@ -229,8 +229,7 @@ async def test_list_tickets_pages_by_cursor_and_filters(api: Api):
     assert await titles(stage="Q", state="open") == ["T0", "T1", "T2", "tagged"]
     assert await titles(state="closed") == []
     assert await titles(org="contoso", severity="low") == ["T0", "T1", "T2"]
-    assert await titles(org="fabrikam") == []  # another tenant's org: like an unknown one
-    assert await titles(org="no-such-org") == []
+    assert await titles(org="fabrikam") == []  # another tenant's org: none of carl's tickets
     assert await titles(owner="me") == []
     assert await titles(owner="nobody@nowhere.example") == []
     assert len(await titles(since="2000-01-01")) == 4
@@ -263,6 +262,16 @@ async def test_list_tickets_names_the_invalid_parameter(
     answer = await api.call("GET", "/tickets", as_="carl", params=params)
     assert answer.status == 422, answer.body
     assert answer.error["field"] == field
+
+
+@pytest.mark.parametrize("path", ["/tickets", "/tickets/export"])
+async def test_an_unknown_org_filter_is_a_422_naming_the_org_and_the_fix(api: Api, path: str):
+    answer = await api.call("GET", path, as_="carl", params={"org": "no-such-org"})
+    assert answer.status == 422, answer.body
+    assert answer.error["field"] == "org"
+    assert answer.error["message"] == (
+        "There is no organization 'no-such-org'. Check the slug in the directory."
+    )
 
 
 async def test_another_tenants_ticket_is_indistinguishable_from_a_missing_one(api: Api):

@@ -240,7 +240,10 @@ EXPORT_CASES: dict[str, tuple[list[str], list[int] | tuple[int, str]]] = {
     "since": (["--format", "json", "--since", SINCE], [2, 4, 5]),
     "since-and-org": (["--since", SINCE, "--org", "contoso"], [4]),
     "bad-stage": (["--stage", "done"], (2, "'done' is not a stage. Use one of: queued (Q)")),
-    "bad-org": (["--org", "nowhere"], (2, "There is no organization 'nowhere'")),
+    "bad-org": (
+        ["--org", "nowhere"],
+        (2, "There is no organization 'nowhere'. Check the slug in the directory."),
+    ),
     "bad-since": (["--since", "01/03/2024"], (2, "'01/03/2024' is not a date; use YYYY-MM-DD")),
     "bad-format": (["--format", "xml"], (2, "invalid choice: 'xml'")),
 }

@@ -9,14 +9,14 @@ from sqlalchemy import update
 
 from core.errors import NotFound, ValidationError
 from core.models import Ticket
+from core.rules.filters import NO_FILTER, TicketFilter
 from core.rules.stages import Stage, State
 from core.services import conversation, escalation, queries, relations, tickets
 from core.services.export import ExportFormat, export_tickets
-from core.services.queries import TicketFilter
 from tests.support.world import build_world
 
 
-async def _visible_ids(world, viewer, filters=queries.NO_FILTER, limit=25, cursor=None):
+async def _visible_ids(world, viewer, filters=NO_FILTER, limit=25, cursor=None):
     async with world.sessions() as s:
         page = await queries.list_tickets(
             s, viewer=await world.user(s, viewer), filters=filters, limit=limit, cursor=cursor
@@ -152,7 +152,7 @@ async def test_search_respects_internal_notes_and_tenancy(sessions):
     assert hostile == []
 
 
-async def _export(world, viewer, fmt, filters=queries.NO_FILTER):
+async def _export(world, viewer, fmt, filters=NO_FILTER):
     async with world.sessions() as s:
         user = await world.user(s, viewer) if viewer else None
         return "".join(

@@ -190,6 +190,13 @@ async def test_export_uploads_visible_tickets_to_the_user(slack_env):
     assert "needs a format" in await _answer(slack_env, CARL, "export xml")
 
 
+async def test_export_with_an_unknown_org_names_it_and_uploads_nothing(slack_env):
+    await _ticket(slack_env, "Contoso's")
+    text = await _answer(slack_env, CARL, "export csv org:nowhere")
+    assert text == ":warning: There is no organization 'nowhere'. Check the slug in the directory."
+    assert slack_env.slack.uploaded_files() == []
+
+
 async def test_unknown_user_is_told_how_to_be_added(slack_env):
     slack_env.slack.add_user("T0NORTH", "U0STRANGER", "stranger", email="s@elsewhere.example")
     form = await slack_env.command("U0STRANGER", "list", channel="C0CONTIX")

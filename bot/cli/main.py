@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -63,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--org", help="only tickets requested by this org (slug)")
     export.add_argument("--stage", help="only tickets in this stage (name or short form)")
-    export.add_argument("--since", type=_date, help="only tickets created on or after YYYY-MM-DD")
+    export.add_argument("--since", help="only tickets created on or after YYYY-MM-DD")
     _add_token_commands(commands)
     return parser
 
@@ -79,13 +78,6 @@ def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     which = revoke.add_mutually_exclusive_group(required=True)
     which.add_argument("id", nargs="?", type=int, help="the token id `tokens create` printed")
     which.add_argument("--user", metavar="EMAIL", help="revoke every token of this user")
-
-
-def _date(value: str) -> datetime:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date; use YYYY-MM-DD") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

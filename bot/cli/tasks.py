@@ -18,12 +18,11 @@ from core.db import create_engine, create_sessionmaker
 from core.errors import ValidationError
 from core.formats.directory_file import parse_directory
 from core.formats.directory_render import render_directory
-from core.rules.stages import parse_stage
+from core.rules.filters import parse_filters
 from core.services import api_tokens
 from core.services import directory as directory_service
 from core.services.export import export_tickets, parse_format
-from core.services.loading import org_by_slug
-from core.services.queries import TicketFilter
+from core.services.filters import resolve_filter
 
 log = logging.getLogger("threadline")
 
@@ -97,13 +96,10 @@ async def export_directory(engine: AsyncEngine) -> int:
 
 
 async def export_ticket_file(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    given = {"org": args.org, "stage": args.stage, "since": args.since}
+    spec = parse_filters({key: value for key, value in given.items() if value is not None})
     async with create_sessionmaker(engine)() as session:
-        requester_org_id = (await org_by_slug(session, args.org)).id if args.org else None
-        filters = TicketFilter(
-            stages=[parse_stage(args.stage)] if args.stage else [],
-            requester_org_id=requester_org_id,
-            since=args.since,
-        )
+        filters = await resolve_filter(session, spec, viewer=None)
         async for piece in export_tickets(
             session, viewer=None, format=parse_format(args.format), filters=filters
         ):

@@ -7,11 +7,12 @@ user sees exactly how to type it; an unknown subcommand gets the whole help.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Literal
 
 from core.errors import ValidationError
+from core.rules.filters import LIST_SCOPES, FilterSpec, ListScope, parse_filter_words
 from core.services.loading import parse_ticket_ref
 
 USAGE = {
@@ -58,7 +59,7 @@ class New:
 
 @dataclass(frozen=True)
 class ListTickets:
-    scope: Literal["open", "mine", "all"] = "open"
+    scope: ListScope = "open"
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Search:
 @dataclass(frozen=True)
 class Export:
     format: Literal["csv", "json"]
-    filters: dict[str, str] = field(default_factory=dict)
+    filters: FilterSpec = field(default_factory=FilterSpec)
 
 
 Command = (
@@ -179,9 +180,11 @@ def _ticket_and_rest(verb: str, rest: str, *, need_rest: bool = False) -> tuple[
     return ticket, tail
 
 
-def _no_extra(verb: str, extra: str) -> None:
+def _only_ticket(verb: str, rest: str) -> int:
+    ticket, extra = _ticket_and_rest(verb, rest)
     if extra:
         raise CommandSyntaxError(f"Unexpected `{extra}` after `{verb}`.", USAGE[verb])
+    return ticket
 
 
 def _help(verb: str, rest: str) -> Command:
@@ -194,15 +197,13 @@ def _new(verb: str, rest: str) -> Command:
 
 def _list(verb: str, rest: str) -> Command:
     scope = rest.lower() or "open"
-    if scope not in ("open", "mine", "all"):
+    if scope not in LIST_SCOPES:
         raise CommandSyntaxError(f"`{rest}` is not a list scope.", USAGE["list"])
     return ListTickets(scope=scope)  # type: ignore[arg-type]
 
 
 def _show(verb: str, rest: str) -> Command:
-    ticket, extra = _ticket_and_rest(verb, rest)
-    _no_extra(verb, extra)
-    return Show(ticket)
+    return Show(_only_ticket(verb, rest))
 
 
 def _assign(verb: str, rest: str) -> Command:
@@ -219,14 +220,13 @@ def _assign(verb: str, rest: str) -> Command:
     return Assign(ticket, match.group(1))
 
 
-def _stage(verb: str, rest: str) -> Command:
-    ticket, stage = _ticket_and_rest(verb, rest, need_rest=True)
-    return ChangeStage(ticket, stage)
+def _ticket_and_text(kind: Callable[[int, str], Command]) -> Callable[[str, str], Command]:
+    """`verb TKT-n something`: the ticket and the (required) rest as one text."""
 
+    def parse(verb: str, rest: str) -> Command:
+        return kind(*_ticket_and_rest(verb, rest, need_rest=True))
 
-def _severity(verb: str, rest: str) -> Command:
-    ticket, level = _ticket_and_rest(verb, rest, need_rest=True)
-    return SetSeverity(ticket, level)
+    return parse
 
 
 def _escalate(verb: str, rest: str) -> Command:
@@ -234,16 +234,9 @@ def _escalate(verb: str, rest: str) -> Command:
     return (Escalate if verb == "escalate" else Deescalate)(ticket, reason or None)
 
 
-def _note(verb: str, rest: str) -> Command:
-    ticket, text = _ticket_and_rest(verb, rest, need_rest=True)
-    return Note(ticket, text)
-
-
 def _link(verb: str, rest: str) -> Command:
     ticket, other_text = _ticket_and_rest(verb, rest, need_rest=True)
-    other, extra = _ticket_and_rest(verb, other_text)
-    _no_extra(verb, extra)
-    return Link(ticket, other)
+    return Link(ticket, _only_ticket(verb, other_text))
 
 
 def _tag(verb: str, rest: str) -> Command:
@@ -263,9 +256,7 @@ def _tag(verb: str, rest: str) -> Command:
 
 
 def _subscribe(verb: str, rest: str) -> Command:
-    ticket, extra = _ticket_and_rest(verb, rest)
-    _no_extra(verb, extra)
-    return Subscribe(ticket, subscribed=verb == "subscribe")
+    return Subscribe(_only_ticket(verb, rest), subscribed=verb == "subscribe")
 
 
 def _search(verb: str, rest: str) -> Command:
@@ -278,29 +269,11 @@ def _export(verb: str, rest: str) -> Command:
     parts = rest.split()
     if not parts or parts[0].lower() not in ("csv", "json"):
         raise CommandSyntaxError("`export` needs a format: csv or json.", USAGE[verb])
-    filters: dict[str, str] = {}
-    for token in parts[1:]:
-        key, sep, value = token.partition(":")
-        key = key.lower()
-        if not sep or not value or key not in EXPORT_FILTER_KEYS:
-            raise CommandSyntaxError(
-                f"`{token}` is not a filter; use key:value with key one of "
-                f"{', '.join(EXPORT_FILTER_KEYS)}.",
-                USAGE[verb],
-            )
-        if key == "since":
-            parse_since(value)
-        filters[key] = value
-    return Export(format=parts[0].lower(), filters=filters)  # type: ignore[arg-type]
-
-
-def parse_since(value: str) -> datetime:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise CommandSyntaxError(
-            f"`{value}` is not a date; use YYYY-MM-DD.", USAGE["export"]
-        ) from None
+        filters = parse_filter_words(parts[1:], keys=EXPORT_FILTER_KEYS)
+    except ValidationError as err:
+        raise CommandSyntaxError(err.message, USAGE[verb]) from None
+    return Export(format=parts[0].lower(), filters=filters)  # type: ignore[arg-type]
 
 
 _PARSERS = {
@@ -309,11 +282,11 @@ _PARSERS = {
     "list": _list,
     "show": _show,
     "assign": _assign,
-    "stage": _stage,
-    "severity": _severity,
+    "stage": _ticket_and_text(ChangeStage),
+    "severity": _ticket_and_text(SetSeverity),
     "escalate": _escalate,
     "deescalate": _escalate,
-    "note": _note,
+    "note": _ticket_and_text(Note),
     "link": _link,
     "tag": _tag,
     "subscribe": _subscribe,

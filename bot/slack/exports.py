@@ -13,30 +13,8 @@ from bot.slack import command_text as cmd
 from bot.slack.deps import BotDeps
 from bot.slack.listeners.common import Refusal, ephemeral, perform
 from core.models import User
-from core.rules.stages import State, parse_stage
-from core.rules.validation import clean_tag, parse_severity
 from core.services.export import export_tickets, parse_format
-from core.services.loading import org_by_slug
-from core.services.queries import TicketFilter
-
-
-async def export_filter(session: AsyncSession, filters: dict[str, str]) -> TicketFilter:
-    state = filters.get("state")
-    try:
-        states = (State(state.lower()),) if state else ()
-    except ValueError:
-        raise cmd.CommandSyntaxError(
-            f"`{state}` is not a state; use open, in_progress or closed.", cmd.USAGE["export"]
-        ) from None
-    org = filters.get("org")
-    return TicketFilter(
-        stages=(parse_stage(filters["stage"]),) if "stage" in filters else (),
-        states=states,
-        severity=parse_severity(filters["severity"]) if "severity" in filters else None,
-        tag=clean_tag(filters["tag"]) if "tag" in filters else None,
-        requester_org_id=(await org_by_slug(session, org)).id if org else None,
-        since=cmd.parse_since(filters["since"]) if "since" in filters else None,
-    )
+from core.services.filters import resolve_filter
 
 
 async def send_export(
@@ -50,7 +28,7 @@ async def send_export(
     export_format = parse_format(command.format)
 
     async def work(session: AsyncSession, actor: User) -> str:
-        filters = await export_filter(session, command.filters)
+        filters = await resolve_filter(session, command.filters, viewer=actor)
         pieces = export_tickets(session, viewer=actor, format=export_format, filters=filters)
         return "".join([piece async for piece in pieces])
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import aliased
 
 from core.errors import ValidationError
 from core.models import Organization, Ticket, TicketTag, User
+from core.rules.filters import NO_FILTER, TicketFilter
 from core.rules.stages import Stage
-from core.services.queries import NO_FILTER, TicketFilter, apply_filter, visible_to
+from core.services.queries import apply_filter, visible_to
 
 CHUNK = 500
 

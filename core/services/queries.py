@@ -6,9 +6,7 @@ enforced by the SQL itself, not by filtering afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -43,27 +41,12 @@ from core.models import (
     User,
 )
 from core.models.tickets import LinkKind
-from core.rules.stages import Stage, State, stages_in
+from core.rules.filters import NO_FILTER, TicketFilter
+from core.rules.stages import stages_in
 from core.rules.validation import clean_tag, parse_severity
 from core.services.loading import TICKET_LOAD_OPTIONS, load_ticket
 
 PAGE_MAX = 100
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    """Filters of `list_tickets`; every given one must match (AND)."""
-
-    stages: Sequence[Stage] = ()
-    states: Sequence[State] = ()
-    requester_org_id: int | None = None
-    owner_id: int | None = None
-    severity: str | None = None
-    tag: str | None = None
-    since: datetime | None = None
-
-
-NO_FILTER = TicketFilter()
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from bot.slack.deps import BotDeps
 from bot.slack.ids import Action
 from bot.slack.listeners.common import Refusal, perform
 from core.models import User
+from core.rules.filters import TicketFilter
 from core.rules.stages import State
 from core.services import notification_center, queries
-from core.services.queries import TicketFilter
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from bot.slack.ids import Block, View, input_action
 from bot.slack.listeners.common import Refusal, ephemeral, perform
 from bot.slack.listeners.replies import tell_user
 from core.models import Organization, OrgKind, SourceChannel, User
+from core.rules.filters import TicketFilter
 from core.rules.stages import State
 from core.services import conversation, queries, tickets
 from core.services.loading import org_by_slug
-from core.services.queries import TicketFilter
 
 MAX_PICKER_TICKETS = 100
 QUOTE_LIMIT = 2_000

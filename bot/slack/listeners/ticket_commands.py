@@ -16,14 +16,13 @@ from bot.slack.blocks import ticket_card, ticket_details, ticket_list
 from bot.slack.blocks.card_actions import actions_for_user
 from core.errors import NotFound
 from core.models import Ticket, User
-from core.rules.stages import State
+from core.rules.filters import LIST_SCOPES
 from core.services import conversation, escalation, queries, relations, tickets
+from core.services.filters import resolve_filter
 from core.services.loading import load_ticket
-from core.services.queries import TicketFilter
 
 Message = dict[str, Any]
 LIST_SIZE = 25
-OPEN_STATES = (State.OPEN, State.IN_PROGRESS)
 
 
 async def run(session: AsyncSession, actor: User, command: cmd.Command) -> Message:
@@ -43,11 +42,7 @@ def _card(ticket: Ticket, actor: User, note: str) -> Message:
 
 async def _list(session: AsyncSession, actor: User, command: Any) -> Message:
     scope = command.scope
-    filters = {
-        "open": TicketFilter(states=OPEN_STATES),
-        "mine": TicketFilter(states=OPEN_STATES, owner_id=actor.id),
-        "all": TicketFilter(),
-    }[scope]
+    filters = await resolve_filter(session, LIST_SCOPES[scope], viewer=actor)
     page = await queries.list_tickets(session, viewer=actor, filters=filters, limit=LIST_SIZE)
     headings = {
         "open": f"Open tickets visible to {actor.org.name}",
