@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.failures import Permanent
 from bot.delivery.slack_access import SlackCall
 from bot.slack.blocks.notifications import notification_message
-from bot.slack.listeners.home import render_home
+from bot.slack.app_home import render_home
 from core.models import (
     OutboxMessage,
     OutboxStatus,

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack import command_text as cmd
 from bot.slack.deps import BotDeps
-from bot.slack.listeners.common import Refusal, ephemeral, perform
+from bot.slack.listeners.common import run_as_sender
+from bot.slack.refusals import Refusal, ephemeral
 from core.models import User
 from core.services.export import export_tickets, parse_format
 from core.services.filters import resolve_filter
@@ -32,7 +33,7 @@ async def send_export(
         pieces = export_tickets(session, viewer=actor, format=export_format, filters=filters)
         return "".join([piece async for piece in pieces])
 
-    outcome = await perform(deps, client, body, context, work)
+    outcome = await run_as_sender(deps, client, body, context, work)
     if isinstance(outcome, Refusal):
         await respond(ephemeral(outcome.text))
         return

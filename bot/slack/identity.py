@@ -1,8 +1,10 @@
 """Who is this Slack user in Threadline? (SPEC §1, "a Slack user is mapped…")
 
-Known identities are a database lookup. An unknown one is looked up once with `users.info`:
-an e-mail whose domain belongs to exactly one org joins it as a member. Failures are
-remembered for a while so a busy unknown user does not cost a `users.info` per message.
+Known identities are a database lookup in the request's own transaction. An unknown one is
+looked up once with `users.info`, with no transaction open (see `UnknownSender`): an e-mail
+whose domain belongs to exactly one org joins it as a member, in the request's transaction.
+Failures are remembered for a while so a busy unknown user does not cost a `users.info` per
+message.
 """
 
 from __future__ import annotations
@@ -57,45 +59,83 @@ def identity_of(body: Mapping[str, Any], context: Mapping[str, Any]) -> SlackIde
     return SlackIdentity(team=str(team_id), user=str(user_id))
 
 
+@dataclass(frozen=True)
+class SlackProfile:
+    """What `users.info` says about a sender Threadline does not know yet."""
+
+    email: str
+    name: str
+
+
+class UnknownSender(Exception):
+    """The sender is not in the directory and Slack has not been asked about them yet.
+
+    Raised inside a transaction, it ends it (nothing was written); the caller then asks
+    Slack with `IdentityResolver.look_up`, no transaction open, and starts again."""
+
+    def __init__(self, who: SlackIdentity) -> None:
+        super().__init__(f"{who.user} in {who.team} is not known yet")
+        self.who = who
+
+
+class NotMapped(Exception):
+    """The sender cannot be mapped to a Threadline user; `str()` tells them what to do."""
+
+    def __init__(self, who: SlackIdentity) -> None:
+        super().__init__(not_mapped_text(who))
+        self.who = who
+
+
 class IdentityResolver:
+    """Maps senders to users, remembering for a while those Slack could not help with."""
+
     def __init__(self) -> None:
         self._unknown_until: dict[SlackIdentity, float] = {}
 
-    async def resolve(
-        self, session: AsyncSession, client: AsyncWebClient, who: SlackIdentity
-    ) -> User | None:
+    async def user_in(
+        self, session: AsyncSession, who: SlackIdentity, profile: SlackProfile | None = None
+    ) -> User:
+        """The sender's user in `session`'s transaction: known already, or joined by the
+        e-mail domain of `profile`. Without a profile, an unknown sender raises
+        `UnknownSender` (or `NotMapped`, when Slack recently could not help)."""
         user = await user_by_slack(session, team=who.team, user=who.user)
         if user is not None:
             return user
-        if self._unknown_until.get(who, 0.0) > time.monotonic():
-            return None
-        user = await self._join(session, client, who)
+        if profile is None:
+            if self._unknown_until.get(who, 0.0) > time.monotonic():
+                raise NotMapped(who)
+            raise UnknownSender(who)
+        user = await join_by_email_domain(
+            session,
+            email=profile.email,
+            name=profile.name,
+            slack_team=who.team,
+            slack_user=who.user,
+        )
         if user is None:
-            self._unknown_until[who] = time.monotonic() + NEGATIVE_TTL_S
+            raise self._unmappable(who)
+        log.info("mapped a new Slack user to org %s", user.org.slug)
         return user
 
-    async def _join(
-        self, session: AsyncSession, client: AsyncWebClient, who: SlackIdentity
-    ) -> User | None:
+    async def look_up(self, client: AsyncWebClient, who: SlackIdentity) -> SlackProfile:
+        """Ask Slack about an unknown sender. Call it with no transaction open: Slack may
+        take seconds, and on SQLite an open write transaction would stall every writer."""
         try:
             response = await client.users_info(user=who.user)
         except SlackApiError as err:
             log.info("users.info failed for an unknown user: %s", err.response.get("error"))
-            return None
+            raise self._unmappable(who) from None
         info = response.get("user") or {}
-        if info.get("is_bot") or info.get("deleted"):
-            return None
         profile = info.get("profile") or {}
         email = profile.get("email")
-        if not email:
-            return None
+        if info.get("is_bot") or info.get("deleted") or not email:
+            raise self._unmappable(who)
         name = profile.get("real_name") or info.get("real_name") or info.get("name") or ""
-        user = await join_by_email_domain(
-            session, email=email, name=name, slack_team=who.team, slack_user=who.user
-        )
-        if user is not None:
-            log.info("mapped a new Slack user to org %s", user.org.slug)
-        return user
+        return SlackProfile(email=str(email), name=str(name))
+
+    def _unmappable(self, who: SlackIdentity) -> NotMapped:
+        self._unknown_until[who] = time.monotonic() + NEGATIVE_TTL_S
+        return NotMapped(who)
 
 
 def not_mapped_text(who: SlackIdentity) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +12,7 @@ from core.models import Message, MessageCopy, Reaction, SourceChannel, Ticket, U
 from core.rules import permissions
 from core.rules.validation import clean_message_body
 from core.services import audit, mirroring
+from core.services.attachments import SharedFile, attach
 from core.services.loading import load_message, load_ticket
 from core.services.notifications import EventKind, emit
 
@@ -27,11 +30,13 @@ async def post_message(
     reply_to: int | None = None,
     source: SourceChannel = SourceChannel.SLACK,
     origin: mirroring.SlackOrigin | None = None,
+    files: Sequence[SharedFile] = (),
 ) -> Message:
     """Post to the conversation. A reply to an internal note is itself internal.
 
     `origin` is the mirrored Slack thread message it was typed as; it is relayed to every
-    other thread (internal notes: only to the author org's own thread).
+    other thread (internal notes: only to the author org's own thread). `files` came with
+    it and become the ticket's attachments.
     """
     text = clean_message_body(body)
     row = await load_ticket(session, actor=actor, ticket=ticket, for_update=True)
@@ -59,6 +64,7 @@ async def post_message(
     if not internal:
         _track_needs_response(row, actor)
     await session.flush()
+    attach(session, message, files, uploader=actor)
     if internal:
         kind = EventKind.NOTE
     else:

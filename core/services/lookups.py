@@ -35,7 +35,8 @@ async def user_by_slack_user(
     Slack Connect mention names someone from another one)."""
     candidates = list(await session.scalars(select(User).where(User.slack_user == slack_user)))
     same_team = [user for user in candidates if user.slack_team == team]
-    return (same_team or candidates or [None])[0]
+    found = same_team or candidates
+    return found[0] if found else None
 
 
 async def thread_of(session: AsyncSession, copy: MessageCopy) -> TicketThread:

@@ -13,17 +13,17 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack.blocks import parse_stage_value, ticket_card, ticket_details
 from bot.slack.blocks.card_actions import actions_for_org, actions_for_user
 from bot.slack.deps import BotDeps
 from bot.slack.ids import Action
-from bot.slack.listeners.common import Refusal, ephemeral, perform
+from bot.slack.listeners.common import run_as_sender
+from bot.slack.refusals import Refusal, ephemeral
 from core.errors import ValidationError
-from core.models import Organization, Ticket, User
-from core.services import escalation, queries, tickets
+from core.models import Ticket, User
+from core.services import escalation, lookups, queries, tickets
 
 Change = Callable[[AsyncSession, User, str], Awaitable[Ticket]]
 
@@ -71,7 +71,7 @@ async def _refreshed_card(
     if container.get("is_ephemeral"):
         return ticket_card(ticket, actions_for_user(actor, ticket))
     channel = container.get("channel_id")
-    org = await session.scalar(select(Organization).where(Organization.ticket_channel == channel))
+    org = await lookups.org_with_ticket_channel(session, channel) if channel else None
     if org is None:
         return ticket_card(ticket, actions_for_user(actor, ticket))
     return ticket_card(ticket, actions_for_org(org, ticket))
@@ -94,7 +94,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             ticket = await change(session, actor, value)
             return await _refreshed_card(session, actor, ticket, body)
 
-        outcome = await perform(deps, client, body, context, work)
+        outcome = await run_as_sender(deps, client, body, context, work)
         if isinstance(outcome, Refusal):
             await respond(ephemeral(outcome.text, replace_original=False))
         else:
@@ -118,7 +118,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             details = await queries.show(session, viewer=actor, ticket=_action_value(action))
             return ticket_details(details, actions_for_user(actor, details.ticket))
 
-        outcome = await perform(deps, client, body, context, work)
+        outcome = await run_as_sender(deps, client, body, context, work)
         if isinstance(outcome, Refusal):
             await respond(ephemeral(outcome.text, replace_original=False))
         else:

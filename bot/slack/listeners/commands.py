@@ -1,4 +1,4 @@
-"""`/ticket` (SPEC §4): ack at once, then parse, perform, and answer ephemerally."""
+"""`/ticket` (SPEC §4): ack at once, then parse, run as the sender, and answer ephemerally."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from bot.slack.deps import BotDeps
 from bot.slack.exports import send_export
 from bot.slack.ids import SLASH_COMMAND
 from bot.slack.listeners import ticket_commands
-from bot.slack.listeners.common import Refusal, ephemeral, perform
+from bot.slack.listeners.common import run_as_sender
 from bot.slack.listeners.modals import open_create_modal
+from bot.slack.refusals import Refusal, ephemeral
 from core.models import User
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         async def work(session: AsyncSession, actor: User) -> dict[str, Any]:
             return await ticket_commands.run(session, actor, command)
 
-        outcome = await perform(deps, client, body, context, work)
+        outcome = await run_as_sender(deps, client, body, context, work)
         if isinstance(outcome, Refusal):
             await respond(ephemeral(outcome.text))
         else:

@@ -1,46 +1,65 @@
 """The shape every listener shares: who is acting, one transaction, errors as messages.
 
-`perform` resolves the Slack user to a Threadline user, runs one unit of work in one
-transaction, and turns every failure into a `Refusal` whose text tells the user what to do.
-Slack calls happen after it returns, outside the transaction.
+`run_as_sender` finds the Threadline user behind a Slack request, runs one unit of work as
+them in one transaction, and turns every failure into a `Refusal` (`bot.slack.refusals`).
+No Slack call happens while a transaction is open: an unknown sender is looked up in Slack
+between two transactions (`in_transaction_as`), and the listener's own calls come after
+the work returns.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack.deps import BotDeps
-from bot.slack.identity import identity_of, not_mapped_text
-from core.errors import ThreadlineError
+from bot.slack.identity import SlackIdentity, SlackProfile, UnknownSender, identity_of
+from bot.slack.refusals import NO_SENDER, Refusal, refusal_for
 from core.models import User
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-UNAVAILABLE = (
-    "Threadline is temporarily unavailable, so nothing was changed. Please try again in a minute."
-)
+# The acting user, resolved when the work first needs them.
+Sender = Callable[[], Awaitable[User]]
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Something the user must be told instead of a result (nothing was changed)."""
+async def in_transaction_as(
+    deps: BotDeps,
+    client: AsyncWebClient,
+    who: SlackIdentity,
+    work: Callable[[AsyncSession, Sender], Awaitable[T]],
+) -> T:
+    """Run `work` in one transaction, as `who` once it calls its `Sender`.
 
-    text: str
-    field: str | None = None
+    A sender Threadline does not know yet ends that transaction (rolled back: it had
+    written nothing), is looked up in Slack with no transaction open, and `work` runs again
+    in a new one that joins them. Raises what `work` raises, or `NotMapped`."""
+    try:
+        return await _attempt(deps, who, None, work)
+    except UnknownSender:
+        pass
+    profile = await deps.identities.look_up(client, who)
+    return await _attempt(deps, who, profile, work)
 
 
-async def perform(
+async def _attempt(
+    deps: BotDeps,
+    who: SlackIdentity,
+    profile: SlackProfile | None,
+    work: Callable[[AsyncSession, Sender], Awaitable[T]],
+) -> T:
+    async with deps.sessions.begin() as session:
+
+        async def sender() -> User:
+            return await deps.identities.user_in(session, who, profile)
+
+        return await work(session, sender)
+
+
+async def run_as_sender(
     deps: BotDeps,
     client: AsyncWebClient,
     body: Mapping[str, Any],
@@ -49,31 +68,21 @@ async def perform(
     *,
     answers_in_ack: bool = False,
 ) -> T | Refusal:
-    """`answers_in_ack`: the outcome goes into this request's own ack (a modal's validation
+    """Run `work` as the request's sender in one transaction; a failure is a `Refusal`.
+
+    `answers_in_ack`: the outcome goes into this request's own ack (a modal's validation
     errors), so the work must not wait for the acks of other requests."""
     who = identity_of(body, context)
     if who is None:
-        return Refusal("I could not tell who sent this, so nothing was recorded.")
+        return Refusal(NO_SENDER)
+
+    async def as_sender(session: AsyncSession, sender: Sender) -> T:
+        return await work(session, await sender())
+
     try:
         if not answers_in_ack:
             await deps.acks.quiet()
-        async with deps.work_slots, deps.sessions.begin() as session:
-            actor = await deps.identities.resolve(session, client, who)
-            if actor is None:
-                return Refusal(not_mapped_text(who))
-            return await work(session, actor)
-    except ThreadlineError as err:
-        return Refusal(f":warning: {err.message}", getattr(err, "field", None))
-    except (DBAPIError, PoolTimeout, OSError) as err:
-        log.error("database unavailable while handling a Slack request: %s", type(err).__name__)
-        return Refusal(f":hourglass: {UNAVAILABLE}")
-    except Exception:
-        reference = uuid.uuid4().hex[:8]
-        log.exception("unexpected error handling a Slack request (ref %s)", reference)
-        return Refusal(
-            f":x: Something went wrong on our side, so nothing was changed (ref `{reference}`)."
-        )
-
-
-def ephemeral(text: str, **extra: Any) -> dict[str, Any]:
-    return {"response_type": "ephemeral", "text": text, **extra}
+        async with deps.work_slots:
+            return await in_transaction_as(deps, client, who, as_sender)
+    except Exception as err:
+        return refusal_for(err)

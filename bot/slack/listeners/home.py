@@ -13,38 +13,15 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.slack.blocks import home_view
+from bot.slack.app_home import render_home
 from bot.slack.deps import BotDeps
 from bot.slack.ids import Action
-from bot.slack.listeners.common import Refusal, perform
+from bot.slack.listeners.common import run_as_sender
+from bot.slack.refusals import Refusal
 from core.models import User
-from core.rules.filters import TicketFilter
-from core.rules.stages import State
-from core.services import notification_center, queries
+from core.services import notification_center
 
 log = logging.getLogger(__name__)
-
-OPEN = (State.OPEN, State.IN_PROGRESS)
-SECTION_SIZE = 15
-
-
-async def render_home(session: AsyncSession, user: User) -> dict[str, Any]:
-    queue = await queries.list_tickets(
-        session,
-        viewer=user,
-        filters=TicketFilter(states=OPEN, owner_id=user.id),
-        limit=SECTION_SIZE,
-    )
-    org_open = await queries.list_tickets(
-        session, viewer=user, filters=TicketFilter(states=OPEN), limit=SECTION_SIZE
-    )
-    return home_view(
-        notifications=await notification_center.latest(session, user=user, limit=SECTION_SIZE),
-        unread=await notification_center.unread_count(session, user=user),
-        queue=queue.tickets,
-        org_open=org_open.tickets,
-        org_name=user.org.name,
-    )
 
 
 async def publish_home(
@@ -63,7 +40,7 @@ async def publish_home(
             await notification_center.mark_all_read(session, user=actor)
         return await render_home(session, actor)
 
-    outcome = await perform(deps, client, body, context, work)
+    outcome = await run_as_sender(deps, client, body, context, work)
     user_id = str(context.get("user_id") or (body.get("event") or {}).get("user"))
     if isinstance(outcome, Refusal):
         section = {"type": "section", "text": {"type": "mrkdwn", "text": outcome.text}}

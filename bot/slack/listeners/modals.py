@@ -2,44 +2,36 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack.blocks import TicketPrefill, add_to_ticket_modal, create_ticket_modal, ticket_card
 from bot.slack.blocks.card_actions import actions_for_user
 from bot.slack.deps import BotDeps
 from bot.slack.ids import Block, View, input_action
-from bot.slack.listeners.common import Refusal, ephemeral, perform
+from bot.slack.listeners.common import run_as_sender
 from bot.slack.listeners.replies import tell_user
-from core.models import Organization, OrgKind, SourceChannel, User
+from bot.slack.metadata import (
+    AddToTicketMetadata,
+    CreateTicketMetadata,
+    MalformedMetadata,
+    SourceMessage,
+    read_metadata,
+)
+from bot.slack.refusals import Refusal, ephemeral, refusal_for
+from core.models import SourceChannel, User
 from core.rules.filters import TicketFilter
 from core.rules.stages import State
-from core.services import conversation, queries, tickets
+from core.services import conversation, lookups, queries, tickets
 from core.services.loading import org_by_slug
 
 MAX_PICKER_TICKETS = 100
 QUOTE_LIMIT = 2_000
-
-
-async def filing_orgs(session: AsyncSession, actor: User) -> list[tuple[str, str]] | None:
-    """Orgs the actor may file for besides their own (None: just their own, no picker)."""
-    if actor.org.kind == OrgKind.PLATFORM:
-        query = select(Organization)
-    elif actor.org.kind == OrgKind.PARTNER:
-        query = select(Organization).where(
-            (Organization.id == actor.org_id) | (Organization.parent_id == actor.org_id)
-        )
-    else:
-        return None
-    orgs = await session.scalars(query.order_by(Organization.name))
-    return [(org.slug, org.name) for org in orgs]
 
 
 async def open_create_modal(
@@ -51,27 +43,28 @@ async def open_create_modal(
     trigger_id: str,
     title: str = "",
     description: str = "",
-    source: dict[str, str] | None = None,
+    source: SourceMessage | None = None,
     respond: AsyncRespond | None = None,
 ) -> None:
     """Open the create modal (already acked); refusals go back to the user privately."""
 
     async def work(session: AsyncSession, actor: User) -> list[tuple[str, str]] | None:
-        return await filing_orgs(session, actor)
+        orgs = await lookups.orgs_to_file_for(session, actor)
+        return None if orgs is None else [(org.slug, org.name) for org in orgs]
 
-    outcome = await perform(deps, client, body, context, work)
+    outcome = await run_as_sender(deps, client, body, context, work)
     if isinstance(outcome, Refusal):
         await tell_user(
             client, user=_user_id(body), message=ephemeral(outcome.text), respond=respond
         )
         return
-    metadata = {"channel": _channel_id(body), "source": source}
+    metadata = CreateTicketMetadata(channel=_channel_id(body), source=source)
     await client.views_open(
         trigger_id=trigger_id,
         view=create_ticket_modal(
             org_options=outcome,
             prefill=TicketPrefill(title=title[:200], description=description[:3000]),
-            private_metadata=json.dumps(metadata),
+            private_metadata=metadata.dump(),
         ),
     )
 
@@ -93,17 +86,17 @@ async def open_add_modal(
             limit=MAX_PICKER_TICKETS,
         )
         text = message.get("text") or ""
-        metadata = {
-            "channel": _channel_id(body),
-            "ts": message.get("ts"),
-            "author": message.get("user"),
-            "text": text[:QUOTE_LIMIT],
-        }
+        metadata = AddToTicketMetadata(
+            channel=_channel_id(body),
+            ts=message.get("ts"),
+            author=message.get("user"),
+            text=text[:QUOTE_LIMIT],
+        )
         return add_to_ticket_modal(
-            tickets=page.tickets, quoted_text=text, private_metadata=json.dumps(metadata)
+            tickets=page.tickets, quoted_text=text, private_metadata=metadata.dump()
         )
 
-    outcome = await perform(deps, client, body, context, work)
+    outcome = await run_as_sender(deps, client, body, context, work)
     if isinstance(outcome, Refusal):
         await tell_user(
             client, user=_user_id(body), message=ephemeral(outcome.text), respond=respond
@@ -141,6 +134,11 @@ def _error_block(refusal: Refusal, values: dict[str, Any]) -> str:
     return Block.ORG.value if Block.ORG.value in values else Block.TITLE.value
 
 
+async def _show_in_form(ack: AsyncAck, refusal: Refusal, block: str) -> None:
+    """Refuse a submission: the form stays open with the refusal under `block`."""
+    await ack(response_action="errors", errors={block: refusal.text[:300]})
+
+
 def register(app: AsyncApp, deps: BotDeps) -> None:
     @app.view(View.CREATE_TICKET)
     async def create_submitted(
@@ -148,7 +146,13 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
     ) -> None:
         view = body["view"]
         values = view["state"]["values"]
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        try:
+            metadata = read_metadata(CreateTicketMetadata, view.get("private_metadata"))
+        except MalformedMetadata as err:
+            refusal = refusal_for(err)
+            await _show_in_form(ack, refusal, _error_block(refusal, values))
+            return
+        source = metadata.source
 
         async def work(session: AsyncSession, actor: User) -> dict[str, Any]:
             slug = _value(values, Block.ORG)
@@ -163,25 +167,18 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 subtype=_value(values, Block.SUBTYPE),
                 for_org=await org_by_slug(session, slug) if slug else None,
                 source=SourceChannel.SLACK,
-                custom_attributes=(
-                    {"source_message": metadata["source"]} if metadata.get("source") else None
-                ),
+                custom_attributes={"source_message": source.model_dump()} if source else None,
             )
             card = ticket_card(ticket, actions_for_user(actor, ticket))
             card["text"] = f"Created {ticket.display_id}: {ticket.title}"
             return card
 
-        outcome = await perform(deps, client, body, context, work, answers_in_ack=True)
+        outcome = await run_as_sender(deps, client, body, context, work, answers_in_ack=True)
         if isinstance(outcome, Refusal):
-            await ack(
-                response_action="errors",
-                errors={_error_block(outcome, values): outcome.text[:300]},
-            )
+            await _show_in_form(ack, outcome, _error_block(outcome, values))
             return
         await ack()
-        await tell_user(
-            client, user=body["user"]["id"], message=outcome, channel=metadata.get("channel")
-        )
+        await tell_user(client, user=body["user"]["id"], message=outcome, channel=metadata.channel)
 
     @app.view(View.ADD_TO_TICKET)
     async def add_submitted(
@@ -189,10 +186,14 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
     ) -> None:
         view = body["view"]
         values = view["state"]["values"]
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        try:
+            metadata = read_metadata(AddToTicketMetadata, view.get("private_metadata"))
+        except MalformedMetadata as err:
+            await _show_in_form(ack, refusal_for(err), Block.TICKET.value)
+            return
         ticket_value = _value(values, Block.TICKET)
-        author = f" (from <@{metadata['author']}>)" if metadata.get("author") else ""
-        quoted = "\n".join(f"> {line}" for line in (metadata.get("text") or "").splitlines())
+        author = f" (from <@{metadata.author}>)" if metadata.author else ""
+        quoted = "\n".join(f"> {line}" for line in metadata.text.splitlines())
 
         async def work(session: AsyncSession, actor: User) -> str:
             message = await conversation.post_message(
@@ -203,14 +204,14 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             )
             return f"Added the message to TKT-{message.ticket_id}."
 
-        outcome = await perform(deps, client, body, context, work, answers_in_ack=True)
+        outcome = await run_as_sender(deps, client, body, context, work, answers_in_ack=True)
         if isinstance(outcome, Refusal):
-            await ack(response_action="errors", errors={Block.TICKET.value: outcome.text[:300]})
+            await _show_in_form(ack, outcome, Block.TICKET.value)
             return
         await ack()
         await tell_user(
             client,
             user=body["user"]["id"],
             message={"text": outcome},
-            channel=metadata.get("channel"),
+            channel=metadata.channel,
         )

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.deps import BotDeps
 from bot.slack.ids import Shortcut
 from bot.slack.listeners.modals import open_add_modal, open_create_modal
+from bot.slack.metadata import SourceMessage
 
 
 def first_line(text: str) -> str:
@@ -42,11 +43,11 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             trigger_id=body["trigger_id"],
             title=first_line(text),
             description=text,
-            source={
-                "team": (body.get("team") or {}).get("id", ""),
-                "channel": (body.get("channel") or {}).get("id", ""),
-                "ts": message.get("ts") or body.get("message_ts", ""),
-            },
+            source=SourceMessage(
+                team=(body.get("team") or {}).get("id", ""),
+                channel=(body.get("channel") or {}).get("id", ""),
+                ts=message.get("ts") or body.get("message_ts", ""),
+            ),
             respond=respond,
         )
 

@@ -14,27 +14,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack.deps import BotDeps
-from bot.slack.identity import SlackIdentity, not_mapped_text
-from bot.slack.listeners.common import UNAVAILABLE
-from core.errors import NotFound, ThreadlineError
-from core.models import Attachment, TicketThread, User
+from bot.slack.identity import SlackIdentity
+from bot.slack.listeners.common import Sender, in_transaction_as
+from bot.slack.refusals import refusal_for
 from core.outbox import queue as delivery_queue
-from core.services import conversation, mirroring, receipts
-from core.services.loading import load_ticket
+from core.services import conversation, lookups, mirroring, receipts
+from core.services.attachments import SharedFile
 
 log = logging.getLogger(__name__)
 
 # Message subtypes that are a person saying something in the thread.
 SPOKEN = frozenset({None, "thread_broadcast", "file_share"})
-NOT_INVOLVED = (
-    "This thread belongs to a ticket your organization is not part of, so your message was "
-    "not recorded. Ask the ticket's support team to involve your org, or file your own "
-    "ticket with `/ticket new`."
-)
 
 
 def _who(body: dict[str, Any], event: dict[str, Any], user: str | None) -> SlackIdentity | None:
@@ -42,36 +35,18 @@ def _who(body: dict[str, Any], event: dict[str, Any], user: str | None) -> Slack
     return SlackIdentity(team=str(team), user=str(user)) if team and user else None
 
 
-class _Refused(Exception):
-    """Tell the person why nothing was recorded (an ephemeral reply in the thread)."""
-
-
-async def _in_transaction(
+async def _take_in(
     deps: BotDeps,
     client: AsyncWebClient,
     who: SlackIdentity,
-    work: Callable[[AsyncSession, Callable[[], Awaitable[User]]], Awaitable[None]],
+    work: Callable[[AsyncSession, Sender], Awaitable[None]],
 ) -> str | None:
-    """Run `work` in one transaction; returns the text to tell the person, if any."""
+    """Run `work` in one transaction as the event's sender; returns what to tell them, if
+    their activity was not recorded."""
     try:
-        async with deps.sessions.begin() as session:
-
-            async def actor() -> User:
-                user = await deps.identities.resolve(session, client, who)
-                if user is None:
-                    raise _Refused(not_mapped_text(who))
-                return user
-
-            await work(session, actor)
-    except _Refused as refused:
-        return str(refused)
-    except NotFound:
-        return NOT_INVOLVED
-    except ThreadlineError as err:
-        return f":warning: {err.message} Nothing was recorded."
-    except (DBAPIError, OSError) as err:
-        log.error("database unavailable for a thread event: %s", type(err).__name__)
-        return f":hourglass: {UNAVAILABLE}"
+        await in_transaction_as(deps, client, who, work)
+    except Exception as err:
+        return refusal_for(err, in_thread=True).text
     return None
 
 
@@ -84,12 +59,25 @@ async def _tell(
         log.info("could not tell a user why their message was not recorded: %s", err)
 
 
-def _body_with_files(event: dict[str, Any]) -> str:
-    lines = [event.get("text") or ""]
-    for file in event.get("files") or []:
-        link = file.get("permalink") or file.get("url_private")
-        name = file.get("name") or file.get("title") or "file"
-        lines.append(f":paperclip: <{link}|{name}>" if link else f":paperclip: {name}")
+def _shared_files(event: dict[str, Any]) -> list[SharedFile]:
+    return [
+        SharedFile(
+            name=file.get("name") or file.get("title") or "file",
+            slack_file_id=file.get("id"),
+            mimetype=file.get("mimetype"),
+            size=file.get("size"),
+            url=file.get("permalink") or file.get("url_private"),
+        )
+        for file in event.get("files") or []
+    ]
+
+
+def _body_with_files(text: str, files: list[SharedFile]) -> str:
+    lines = [text]
+    for file in files:
+        lines.append(
+            f":paperclip: <{file.url}|{file.name}>" if file.url else f":paperclip: {file.name}"
+        )
     return "\n".join(line for line in lines if line)
 
 
@@ -101,37 +89,24 @@ async def on_posted(
     if not thread_ts or thread_ts == ts or who is None:
         return  # a top-level channel message: not a ticket conversation
 
-    async def work(session: AsyncSession, actor: Callable[[], Awaitable[User]]) -> None:
+    async def work(session: AsyncSession, sender: Sender) -> None:
         thread = await mirroring.thread_at(session, channel, thread_ts)
         if thread is None:
             return
         keys = [f"event:{body.get('event_id')}", f"message:{who.team}:{channel}:{ts}"]
         if not await receipts.first_time(session, keys):
             return
-        author = await actor()
-        await load_ticket(session, actor=author, ticket=thread.ticket_id)
-        message = await conversation.post_message(
+        files = _shared_files(event)
+        await conversation.post_message(
             session,
-            actor=author,
+            actor=await sender(),
             ticket=thread.ticket_id,
-            body=_body_with_files(event),
+            body=_body_with_files(event.get("text") or "", files),
             origin=mirroring.SlackOrigin(thread, ts),
+            files=files,
         )
-        for file in event.get("files") or []:
-            session.add(
-                Attachment(
-                    ticket_id=thread.ticket_id,
-                    message_id=message.id,
-                    uploaded_by_id=author.id,
-                    slack_file_id=file.get("id"),
-                    name=(file.get("name") or file.get("title") or "file")[:255],
-                    mimetype=file.get("mimetype"),
-                    size=file.get("size"),
-                    url=file.get("permalink") or file.get("url_private"),
-                )
-            )
 
-    refusal = await _in_transaction(deps, client, who, work)
+    refusal = await _take_in(deps, client, who, work)
     if refusal:
         quoted = "\n".join(f"> {line}" for line in (event.get("text") or "").splitlines())
         await _tell(client, channel, who.user, f"{refusal}\n{quoted}".strip(), thread_ts)
@@ -150,7 +125,7 @@ async def on_edited(
     if not ts or who is None:
         return
 
-    async def work(session: AsyncSession, actor: Callable[[], Awaitable[User]]) -> None:
+    async def work(session: AsyncSession, sender: Sender) -> None:
         copy = await mirroring.copy_at(session, channel, ts)
         if copy is None or not copy.is_origin:
             return
@@ -159,10 +134,10 @@ async def on_edited(
         if not await receipts.first_time(session, keys):
             return
         await conversation.edit_message(
-            session, actor=await actor(), message_id=copy.message_id, body=new.get("text") or ""
+            session, actor=await sender(), message_id=copy.message_id, body=new.get("text") or ""
         )
 
-    refusal = await _in_transaction(deps, client, who, work)
+    refusal = await _take_in(deps, client, who, work)
     if refusal:
         await _tell(client, channel, who.user, refusal, new.get("thread_ts"))
 
@@ -178,15 +153,15 @@ async def on_deleted(
     if not ts or who is None:
         return
 
-    async def work(session: AsyncSession, actor: Callable[[], Awaitable[User]]) -> None:
+    async def work(session: AsyncSession, sender: Sender) -> None:
         copy = await mirroring.copy_at(session, channel, ts)
         if copy is None or not copy.is_origin:
             return
         if not await receipts.first_time(session, [f"delete:{channel}:{ts}"]):
             return
-        await conversation.delete_message(session, actor=await actor(), message_id=copy.message_id)
+        await conversation.delete_message(session, actor=await sender(), message_id=copy.message_id)
 
-    await _in_transaction(deps, client, who, work)
+    await _take_in(deps, client, who, work)
 
 
 async def on_reaction(
@@ -206,19 +181,18 @@ async def on_reaction(
         return
     thread_ts: list[str | None] = [None]
 
-    async def work(session: AsyncSession, actor: Callable[[], Awaitable[User]]) -> None:
+    async def work(session: AsyncSession, sender: Sender) -> None:
         copy = await mirroring.copy_at(session, channel, ts)
         if copy is None:
             return
-        thread = await session.get_one(TicketThread, copy.thread_id)
-        thread_ts[0] = thread.thread_ts
+        thread_ts[0] = (await lookups.thread_of(session, copy)).thread_ts
         keys = [
             f"event:{body.get('event_id')}",
             f"reaction:{channel}:{ts}:{who.user}:{emoji}:{added}:{event.get('event_ts')}",
         ]
         if not await receipts.first_time(session, keys):
             return
-        user = await actor()
+        user = await sender()
         if added:
             await conversation.react(
                 session, actor=user, message_id=copy.message_id, emoji=emoji, on=copy
@@ -228,7 +202,7 @@ async def on_reaction(
                 session, actor=user, message_id=copy.message_id, emoji=emoji, on=copy
             )
 
-    refusal = await _in_transaction(deps, client, who, work)
+    refusal = await _take_in(deps, client, who, work)
     if refusal:
         await _tell(client, channel, who.user, refusal, thread_ts[0])
 

@@ -5,10 +5,8 @@ Each runs inside the caller's transaction and returns the message to show the us
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, assert_never
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.slack import command_text as cmd
@@ -17,7 +15,7 @@ from bot.slack.blocks.card_actions import actions_for_user
 from core.errors import NotFound
 from core.models import Ticket, User
 from core.rules.filters import LIST_SCOPES
-from core.services import conversation, escalation, queries, relations, tickets
+from core.services import conversation, escalation, lookups, queries, relations, tickets
 from core.services.filters import resolve_filter
 from core.services.loading import load_ticket
 
@@ -25,9 +23,51 @@ Message = dict[str, Any]
 LIST_SIZE = 25
 
 
-async def run(session: AsyncSession, actor: User, command: cmd.Command) -> Message:
-    handler = HANDLERS[type(command)]
-    return await handler(session, actor, command)
+# The subcommands answered from the database, in one transaction as the sender.
+TicketCommand = (
+    cmd.ListTickets
+    | cmd.Show
+    | cmd.Assign
+    | cmd.ChangeStage
+    | cmd.SetSeverity
+    | cmd.Escalate
+    | cmd.Deescalate
+    | cmd.Note
+    | cmd.Link
+    | cmd.Tag
+    | cmd.Subscribe
+    | cmd.Search
+)
+
+
+async def run(session: AsyncSession, actor: User, command: TicketCommand) -> Message:
+    match command:
+        case cmd.ListTickets():
+            return await _list(session, actor, command)
+        case cmd.Show():
+            return await _show(session, actor, command)
+        case cmd.Assign():
+            return await _assign(session, actor, command)
+        case cmd.ChangeStage():
+            return await _stage(session, actor, command)
+        case cmd.SetSeverity():
+            return await _severity(session, actor, command)
+        case cmd.Escalate():
+            return await _escalate(session, actor, command)
+        case cmd.Deescalate():
+            return await _deescalate(session, actor, command)
+        case cmd.Note():
+            return await _note(session, actor, command)
+        case cmd.Link():
+            return await _link(session, actor, command)
+        case cmd.Tag():
+            return await _tag(session, actor, command)
+        case cmd.Subscribe():
+            return await _subscribe(session, actor, command)
+        case cmd.Search():
+            return await _search(session, actor, command)
+        case _:
+            assert_never(command)
 
 
 def _card(ticket: Ticket, actor: User, note: str) -> Message:
@@ -40,7 +80,7 @@ def _card(ticket: Ticket, actor: User, note: str) -> Message:
     return message
 
 
-async def _list(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _list(session: AsyncSession, actor: User, command: cmd.ListTickets) -> Message:
     scope = command.scope
     filters = await resolve_filter(session, LIST_SCOPES[scope], viewer=actor)
     page = await queries.list_tickets(session, viewer=actor, filters=filters, limit=LIST_SIZE)
@@ -62,60 +102,59 @@ async def _list(session: AsyncSession, actor: User, command: Any) -> Message:
     )
 
 
-async def _show(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _show(session: AsyncSession, actor: User, command: cmd.Show) -> Message:
     details = await queries.show(session, viewer=actor, ticket=command.ticket)
     return ticket_details(details, actions_for_user(actor, details.ticket))
 
 
-async def _assign(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _assign(session: AsyncSession, actor: User, command: cmd.Assign) -> Message:
     if command.slack_user is None:
         assignee = actor
     else:
-        assignee = await _user_by_slack_id(session, actor, command.slack_user)
+        assignee = await _mentioned(session, actor, command.slack_user)
     ticket = await tickets.assign(session, actor=actor, ticket=command.ticket, assignee=assignee)
     return _card(ticket, actor, f"{ticket.display_id} is now owned by {assignee.name}.")
 
 
-async def _user_by_slack_id(session: AsyncSession, actor: User, slack_user: str) -> User:
+async def _mentioned(session: AsyncSession, actor: User, slack_user: str) -> User:
     """A mentioned user: same workspace as the actor first, then any (Slack Connect)."""
-    candidates = list(await session.scalars(select(User).where(User.slack_user == slack_user)))
-    same_team = [u for u in candidates if u.slack_team == actor.slack_team]
-    if not candidates:
+    user = await lookups.user_by_slack_user(session, slack_user, team=actor.slack_team)
+    if user is None:
         raise NotFound(
             f"<@{slack_user}> is not in Threadline's directory yet; ask an admin to add them."
         )
-    return (same_team or candidates)[0]
+    return user
 
 
-async def _stage(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _stage(session: AsyncSession, actor: User, command: cmd.ChangeStage) -> Message:
     ticket = await tickets.change_stage(
         session, actor=actor, ticket=command.ticket, stage=command.stage
     )
     return _card(ticket, actor, f"{ticket.display_id} moved to *{ticket.stage_enum.label}*.")
 
 
-async def _severity(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _severity(session: AsyncSession, actor: User, command: cmd.SetSeverity) -> Message:
     ticket = await tickets.set_severity(
         session, actor=actor, ticket=command.ticket, severity=command.severity
     )
     return _card(ticket, actor, f"{ticket.display_id} severity is now *{ticket.severity}*.")
 
 
-async def _escalate(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _escalate(session: AsyncSession, actor: User, command: cmd.Escalate) -> Message:
     ticket = await escalation.escalate(
         session, actor=actor, ticket=command.ticket, reason=command.reason
     )
     return _card(ticket, actor, f"{ticket.display_id} escalated to {ticket.assigned_org.name}.")
 
 
-async def _deescalate(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _deescalate(session: AsyncSession, actor: User, command: cmd.Deescalate) -> Message:
     ticket = await escalation.deescalate(
         session, actor=actor, ticket=command.ticket, reason=command.reason
     )
     return _card(ticket, actor, f"{ticket.display_id} returned to {ticket.assigned_org.name}.")
 
 
-async def _note(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _note(session: AsyncSession, actor: User, command: cmd.Note) -> Message:
     message = await conversation.post_message(
         session, actor=actor, ticket=command.ticket, body=command.text, internal=True
     )
@@ -126,12 +165,12 @@ async def _note(session: AsyncSession, actor: User, command: Any) -> Message:
     }
 
 
-async def _link(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _link(session: AsyncSession, actor: User, command: cmd.Link) -> Message:
     await relations.link(session, actor=actor, ticket=command.ticket, other=command.other)
     return {"text": f"Linked TKT-{command.ticket} and TKT-{command.other} (related)."}
 
 
-async def _tag(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _tag(session: AsyncSession, actor: User, command: cmd.Tag) -> Message:
     ticket = await relations.update_tags(
         session, actor=actor, ticket=command.ticket, add=command.add, remove=command.remove
     )
@@ -139,7 +178,7 @@ async def _tag(session: AsyncSession, actor: User, command: Any) -> Message:
     return {"text": f"{ticket.display_id} tags: {tags}."}
 
 
-async def _subscribe(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _subscribe(session: AsyncSession, actor: User, command: cmd.Subscribe) -> Message:
     ticket = await relations.set_subscription(
         session, actor=actor, ticket=command.ticket, subscribed=command.subscribed
     )
@@ -148,7 +187,7 @@ async def _subscribe(session: AsyncSession, actor: User, command: Any) -> Messag
     return {"text": f"You are no longer subscribed to {ticket.display_id}."}
 
 
-async def _search(session: AsyncSession, actor: User, command: Any) -> Message:
+async def _search(session: AsyncSession, actor: User, command: cmd.Search) -> Message:
     found = await queries.search(session, viewer=actor, query=command.words, limit=LIST_SIZE)
     return ticket_list(
         found,
@@ -156,21 +195,3 @@ async def _search(session: AsyncSession, actor: User, command: Any) -> Message:
         empty_text="Nothing matches. Try fewer or other words.",
         more_hint=f"Showing the newest {LIST_SIZE} matches." if len(found) == LIST_SIZE else None,
     )
-
-
-Handler = Callable[[AsyncSession, User, Any], Awaitable[Message]]
-
-HANDLERS: dict[type, Handler] = {
-    cmd.ListTickets: _list,
-    cmd.Show: _show,
-    cmd.Assign: _assign,
-    cmd.ChangeStage: _stage,
-    cmd.SetSeverity: _severity,
-    cmd.Escalate: _escalate,
-    cmd.Deescalate: _deescalate,
-    cmd.Note: _note,
-    cmd.Link: _link,
-    cmd.Tag: _tag,
-    cmd.Subscribe: _subscribe,
-    cmd.Search: _search,
-}
