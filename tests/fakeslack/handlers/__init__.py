@@ -6,15 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..context import CallContext
-from . import chat, conversations, files, views
+from . import apps, auth, chat, conversations, files, oauth, reactions, team, users, views
 
 Handler = Callable[[CallContext], dict[str, Any]]
 
+# One module per method family, as Slack's documentation files them.
+FAMILIES = (apps, auth, chat, conversations, files, oauth, reactions, team, users, views)
 HANDLERS: dict[str, Handler] = {
-    **chat.HANDLERS,
-    **conversations.HANDLERS,
-    **views.HANDLERS,
-    **files.HANDLERS,
+    name: handler for family in FAMILIES for name, handler in family.HANDLERS.items()
 }
 
 __all__ = ["HANDLERS", "Handler"]

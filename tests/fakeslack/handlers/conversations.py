@@ -1,9 +1,7 @@
-"""conversations.*, users.*, team.info and auth.test: who and where, per calling team.
+"""conversations.*: channels and DMs, per calling team.
 
 Every lookup is made as the calling workspace sees Slack: a Slack Connect channel is one id
-visible to several teams, a user of another team is visible only through a shared channel
-(or as `add_user(visible_to=...)` says), and e-mail addresses appear in users.info only
-when `users:read.email` is granted.
+visible to several teams, and a DM opens only with a user the team can see (`users.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ import base64
 from typing import Any
 
 from ..context import CallContext, SlackError
-from ..records import User
+from .users import visible_user
 
 DEFAULT_PAGE = 100
 
@@ -36,30 +34,6 @@ def paginate(ctx: CallContext, items: list[Any]) -> tuple[list[Any], str]:
     return items[start:end], next_cursor
 
 
-def _visible_user(ctx: CallContext, user_id: str | None) -> User:
-    user = ctx.state.users.get(user_id or "")
-    if user is None:
-        raise SlackError("user_not_found")
-    if not ctx.state.user_visible(user, ctx.bot_team.id):
-        raise SlackError("user_not_visible")
-    return user
-
-
-def auth_test(ctx: CallContext) -> dict[str, Any]:
-    team = ctx.bot_team
-    return {
-        "url": f"https://{team.domain}.slack.com/",
-        "team": team.name,
-        "user": "threadline",
-        "team_id": team.id,
-        "user_id": team.bot_user_id,
-        "bot_id": team.bot_id,
-        "app_id": team.app_id,
-        "enterprise_id": team.enterprise_id,
-        "is_enterprise_install": False,
-    }
-
-
 def conversations_open(ctx: CallContext) -> dict[str, Any]:
     team = ctx.bot_team
     if ctx.arg("channel") is not None:
@@ -71,7 +45,7 @@ def conversations_open(ctx: CallContext) -> dict[str, Any]:
     if len(users) > 1:
         raise SlackError("fakeslack_not_implemented", detail="group DMs (mpim) are not modelled")
     ctx.require_conversation_scope("im")
-    user = _visible_user(ctx, users[0])
+    user = visible_user(ctx, users[0])
     if user.deleted:
         raise SlackError("user_disabled")
     existed = (team.id, user.id) in ctx.state.dm_ids
@@ -149,41 +123,11 @@ def _without_metadata(message: dict[str, Any], keep: bool) -> dict[str, Any]:
     return message if keep else {k: v for k, v in message.items() if k != "metadata"}
 
 
-def users_info(ctx: CallContext) -> dict[str, Any]:
-    user = _visible_user(ctx, ctx.str_arg("user"))
-    return {"user": user.as_api(include_email=ctx.granted("users:read.email"))}
-
-
-def users_lookup_by_email(ctx: CallContext) -> dict[str, Any]:
-    email = (ctx.str_arg("email") or "").lower()
-    team = ctx.bot_team
-    for user in ctx.state.users.values():
-        if user.team_id == team.id and (user.email or "").lower() == email:
-            return {"user": user.as_api(include_email=True)}
-    raise SlackError("users_not_found")
-
-
-def team_info(ctx: CallContext) -> dict[str, Any]:
-    caller = ctx.bot_team
-    team_id = ctx.str_arg("team") or caller.id
-    team = ctx.state.teams.get(team_id)
-    connected = team_id == caller.id or any(
-        c.visible_to(caller.id) and c.visible_to(team_id) for c in ctx.state.channels.values()
-    )
-    if team is None or not connected:
-        raise SlackError("team_not_found")
-    return {"team": team.as_api()}
-
-
 HANDLERS = {
-    "auth.test": auth_test,
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
     "conversations.join": conversations_join,
     "conversations.members": conversations_members,
     "conversations.replies": conversations_replies,
     "conversations.history": conversations_history,
-    "users.info": users_info,
-    "users.lookupByEmail": users_lookup_by_email,
-    "team.info": team_info,
 }

@@ -1,4 +1,4 @@
-"""files upload v2, oauth.v2.access and apps.connections.open.
+"""files.*: upload v2.
 
 Upload v2 is three steps (python-slack-sdk `files_upload_v2`): files.getUploadURLExternal
 returns an upload URL (here on the fake itself), the client POSTs the bytes there, and
@@ -71,44 +71,7 @@ def complete_upload(ctx: CallContext) -> dict[str, Any]:
     return {"files": [{"id": u.id, "title": u.title} for u in uploads]}
 
 
-def oauth_v2_access(ctx: CallContext) -> dict[str, Any]:
-    state = ctx.state
-    if state.oauth_client is not None:
-        client_id, client_secret = state.oauth_client
-        if ctx.str_arg("client_id") != client_id:
-            raise SlackError("invalid_client_id")
-        if ctx.str_arg("client_secret") != client_secret:
-            raise SlackError("bad_client_secret")
-    if ctx.str_arg("grant_type") not in (None, "authorization_code"):
-        raise SlackError("invalid_grant_type")
-    code = state.oauth_codes.get(ctx.str_arg("code") or "")
-    if code is None or code.used:
-        raise SlackError("invalid_code")
-    code.used = True
-    team = state.teams[code.team_id]
-    scopes = sorted(team.scopes if code.scopes is None else code.scopes)
-    team.scopes, team.revoked = set(scopes), False
-    return {
-        "access_token": team.bot_token,
-        "token_type": "bot",
-        "scope": ",".join(scopes),
-        "bot_user_id": team.bot_user_id,
-        "app_id": team.app_id,
-        "team": {"id": team.id, "name": team.name},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "authed_user": {"id": code.user_id},
-    }
-
-
-def connections_open(ctx: CallContext) -> dict[str, Any]:
-    ws_base = ctx.state.base_url.replace("http://", "ws://", 1)
-    return {"url": f"{ws_base}link/?ticket={ctx.state.new_id('T')}&app_id=A0THREADLINE"}
-
-
 HANDLERS = {
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
-    "oauth.v2.access": oauth_v2_access,
-    "apps.connections.open": connections_open,
 }
