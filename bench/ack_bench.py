@@ -16,12 +16,11 @@ batch is acked, and after each batch the bench waits for every follow-up before 
 batches never overlap. Batches alternate Threadline / bare (ABAB) after a warm-up. Printed per
 app: p50/p99 ack ms and their ratio (target <= 1.2x); the time until the follow-up arrived (what
 the user waits for); the process CPU per request, follow-up included; the gen-2 GC pauses during
-its batches (one stalls every ack in flight). GC is settled as `serve` does it once started
-(`bot.processes.settle_heap`); `--default-gc` leaves Python's defaults.
-Asserts nothing:
+its batches (one stalls every ack in flight), with Python's default GC settings as `serve`
+runs. Asserts nothing:
 
     .venv/bin/python -m bench.ack_bench [--db sqlite|postgresql|both] [--requests 500]
-        [--concurrency 50] [--tickets 2000] [--default-gc] [--pg-url URL]
+        [--concurrency 50] [--tickets 2000] [--pg-url URL]
 
 Caveat: the load generator and the fake Slack share the process and event loop with both apps,
 as in the tests; the fake's handling of Threadline's follow-ups therefore counts against it.
@@ -42,15 +41,14 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from sqlalchemy import insert, make_url, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.core_bench import DEFAULT_PG_URL, PLATFORM_ID, pct
-from bench.core_bench import World as SeedWorld
+from bench.measure import DEFAULT_PG_URL, pct, scratch_database
+from bench.seeding import PLATFORM_ID
+from bench.seeding import World as SeedWorld
 from bot.http_app import create_web_app
-from bot.processes import settle_heap
 from bot.slack.app import web_client
-from core.db import create_engine
 from core.models import Base
 from tests.fakeslack import FakeSlack, payloads
 from tests.fakeslack import SlackRequestSender as Sender
@@ -67,7 +65,6 @@ from tests.support.world import ORGS, USERS
 SCRATCH_DB = "threadline_ack_bench"
 WARMUP_BATCHES = 2  # per command and app, untimed
 FOLLOW_UP_TIMEOUT_S = 60.0
-DEFAULT_GC_THRESHOLDS = gc.get_threshold()  # restored after each database
 COMMANDS = {"/ticket list": "list", "/ticket new": "new Printer on fire"}
 ACTORS = [slack_user for *_, slack_user in USERS if slack_user]
 REFUSAL_MARKS = (":warning:", ":hourglass:", ":x:", "I don't know you")
@@ -246,42 +243,23 @@ async def bench_database(url: str, args: argparse.Namespace) -> None:
         bare_runner, bare = await serve_bare(env, engine)
         try:
             await seed_tickets(env, engine, args.tickets)
-            if not args.default_gc:  # as `serve` does once started
-                settle_heap()
             t0 = time.perf_counter()
             results = await Bench(env, bare, args).run()
             print_results(engine.dialect.name, results, time.perf_counter() - t0)
         finally:
-            gc.unfreeze()
-            gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
             await bare.close()
             await bare_runner.cleanup()
 
 
-async def bench_postgresql(args: argparse.Namespace) -> None:
-    scratch = make_url(args.pg_url).set(database=SCRATCH_DB).render_as_string(hide_password=False)
-    drop = text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(drop)
-            await conn.execute(text(f"CREATE DATABASE {SCRATCH_DB}"))
-        await bench_database(scratch, args)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(drop)
-        await admin.dispose()
-
-
 async def run(args: argparse.Namespace) -> None:
     print(f"{args.tickets} tickets, {args.requests} requests per figure in batches of "
-          f"{args.concurrency} concurrent, {WARMUP_BATCHES} warm-up batches each"
-          + (", default GC" if args.default_gc else ", GC settled as serve does"))  # fmt: skip
+          f"{args.concurrency} concurrent, {WARMUP_BATCHES} warm-up batches each")  # fmt: skip
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="threadline-ack-bench-") as tmp:
             await bench_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
     if args.db in ("postgresql", "both"):
-        await bench_postgresql(args)
+        async with scratch_database(args.pg_url, SCRATCH_DB) as url:
+            await bench_database(url, args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -290,7 +268,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=500, help="timed requests per figure")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--tickets", type=int, default=2000)
-    parser.add_argument("--default-gc", action="store_true", help="leave Python's GC settings")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     return parser.parse_args()
 

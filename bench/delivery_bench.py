@@ -4,15 +4,15 @@ The fake Slack (`tests.fakeslack`, in its own process like a remote Slack) takes
 chat.postMessage at 1 msg/s per channel with a burst of 2, answering 429 beyond it. Workers up
 and listening, `--channels` x `--per-channel` outbox rows (`notify.channel`, interleaved over
 the channels) are committed as `core.services.notifications.emit` does: `--tx-rows` a
-transaction with `queue_deliveries` (NOTIFY / in-process wake-up), spread over `--spread`
-seconds. Scenarios: SQLite with one in-process worker; PostgreSQL with one in-process worker
-(the `DeliveryWorker` of `threadline worker`, in-process so its SQL can be timed) and with three
-`threadline worker` processes. Delivery settings are the `Settings` defaults. Asserts nothing;
-prints the achieved rate (rows / first commit -> last post) against the rate the fake sustains
-(1 msg/s per channel) and, stricter, against an ideal sender on the same token buckets and
-commit times that also spends the burst; the steady rate from the gaps between posts to a
-channel; posts answered 429, p50/p99 latency `created_at` -> the fake's receipt of the
-successful post, gaps between posts to a channel, CPU per process and machine load, one claim's
+transaction through `core.outbox.deliveries.enqueue` (NOTIFY / in-process wake-up), over
+`--spread` seconds. Scenarios: SQLite, one in-process worker; PostgreSQL with one in-process
+worker (the `DeliveryWorker` of `threadline worker`, in-process so its SQL can be timed) and
+with three `threadline worker` processes. Delivery settings are the `Settings` defaults.
+Asserts nothing; prints the achieved rate (rows / first commit -> last post) against the rate
+the fake sustains (1 msg/s per channel) and, stricter, against an ideal sender on the same
+token buckets and commit times that also spends the burst; the steady rate from the gaps
+between posts to a channel; posts answered 429, p50/p99 latency `created_at` -> the fake's
+receipt of the successful post, CPU per process and machine load, one claim's
 cost with every row pending, and an in-process worker's SQL by statement.
 
     .venv/bin/python -m bench.delivery_bench [--db sqlite|postgresql|both] [--channels 200]
@@ -35,22 +35,21 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import insert, make_url, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.core_bench import SqlRecorder, pct
-from bot import serving
+from bench.measure import DEFAULT_PG_URL, SqlRecorder, pct, scratch_database
+from bot import processes as serving
 from bot.delivery.worker import ANSWER_GAP
 from core import models, schema
 from core.config import Settings
 from core.db import create_engine, create_sessionmaker
 from core.models import DeliveryPacing, OutboxMessage, OutboxStatus, utcnow
+from core.outbox import deliveries
 from core.outbox import queue as delivery_queue
-from core.outbox.signal import queue_deliveries
-from core.row_batch import RowBatch, write
+from core.outbox import status as delivery_status
 from tests.support import delivery_helpers as helpers
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCRATCH_DB = "threadline_delivery_bench"
 TEAM, TOKEN, BOT = "T0BENCH", "xoxb-bench", "UBENCH"
 RATE, BURST = 1.0, 2  # what the fake enforces per channel
@@ -115,10 +114,16 @@ async def write_rows(engine: AsyncEngine, args: argparse.Namespace) -> int:
         async with sessions.begin() as session:
             rows = helpers.channel_rows(min(args.tx_rows, total - start), channels, team=TEAM,
                                         start=start)  # fmt: skip
-            batch = RowBatch()
-            queue_deliveries(session, batch, [r | {"org_id": 1, "ticket_id": 1} for r in rows])
-            await write(session, batch)
+            await deliveries.enqueue(session, [channel_post(row) for row in rows])
     return len(starts)
+
+
+def channel_post(row: dict) -> deliveries.Delivery:
+    """A helpers row as the typed delivery `emit` builds (org 1, ticket 1)."""
+    org = models.Organization(id=1, slack_team=TEAM)
+    return deliveries.channel_post(deliveries.DeliveryKind.NOTIFY_CHANNEL, org=org, ticket_id=1,
+                                   event_id=row["event_id"], channel=row["slack_channel"],
+                                   payload=row["payload"], now=row["created_at"])  # fmt: skip
 
 
 async def listening(engine: AsyncEngine, n: int) -> None:
@@ -246,35 +251,20 @@ def report(settings: Settings, rows: dict, posts: list) -> None:
 async def claim_cost(engine: AsyncEngine, samples: int = 20) -> None:
     """Time one claim (then next_due_at) with every row pending and every lane open."""
     async with engine.begin() as conn:
-        await conn.execute(update(DeliveryPacing).values(not_before=delivery_queue.EPOCH))
+        await conn.execute(update(DeliveryPacing).values(not_before=delivery_status.EPOCH))
         await conn.execute(update(OutboxMessage).values(
             status=OutboxStatus.PENDING, next_attempt_at=utcnow(), lease_until=None))  # fmt: skip
     sessions, ms, claimed = create_sessionmaker(engine), [], 0
     for _ in range(samples):
         async with sessions() as session:
             t = [time.perf_counter()]
-            claimed = len(await delivery_queue.claim(session, owner="b", limit=32, lease=LEASE))
+            claimed = len(await delivery_status.claim(session, owner="b", limit=32, lease=LEASE))
             t.append(time.perf_counter())
             await delivery_queue.next_due_at(session)
             ms.append([(b - a) * 1000 for a, b in itertools.pairwise([*t, time.perf_counter()])])
             await session.rollback()
     print(f"idle, all rows pending: claim of {claimed} rows p50 {pct([m[0] for m in ms], 50):.1f}"
           f" ms, next_due_at p50 {pct([m[1] for m in ms], 50):.1f} ms")  # fmt: skip
-
-
-async def bench_postgresql(args: argparse.Namespace, processes: int) -> None:
-    """A fresh scratch database on `--pg-url`'s server for each scenario."""
-    scratch = make_url(args.pg_url).set(database=SCRATCH_DB).render_as_string(hide_password=False)
-    drop = text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(drop)
-        await conn.execute(text(f"CREATE DATABASE {SCRATCH_DB}"))
-        try:
-            await run_scenario(scratch, args, processes)
-        finally:
-            await conn.execute(drop)
-    await admin.dispose()
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -285,8 +275,9 @@ async def run(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="threadline-bench-") as tmp:
             await run_scenario(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args, 0)
     if args.db in ("postgresql", "both"):
-        await bench_postgresql(args, 0)
-        await bench_postgresql(args, 3)
+        for processes in (0, 3):  # a fresh database for each scenario
+            async with scratch_database(args.pg_url, SCRATCH_DB) as url:
+                await run_scenario(url, args, processes)
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,9 +6,8 @@ url`): migrate; start the fake Slack, the test world and Threadline as `threadli
 through the services from sub-orgs (contoso, fabrikam under northwind; initech under globex),
 each escalated by its partner, so each has three threads: in the sub-org's, the partner's and
 the platform's ticket channel. A set-up worker with pacing off posts the roots; then the real
-`DeliveryWorker` runs in-process as `serve` starts it (`build_worker`: a pool of its own;
-`settle_heap` first) with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2
-s).
+`DeliveryWorker` runs in-process as `serve` starts it (`build_worker`: a pool of its own)
+with the default `Settings` (channel pacing 1.0 s, concurrency 32, poll 2 s).
 
 `--messages` replies, spread at random over the tickets, each typed by a person of a random one
 of the ticket's orgs in its thread, are POSTed as `message` events one every 1/`--rate` s (after
@@ -40,20 +39,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import make_url, select, text
+from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bench.core_bench import DEFAULT_PG_URL, pct
+from bench.measure import DEFAULT_PG_URL, pct, scratch_database
 from bot.delivery.worker import DeliveryWorker
-from bot.processes import build_worker, settle_heap
+from bot.processes import build_worker
 from core.config import Settings
-from core.db import create_engine
 from core.models import OutboxMessage, OutboxStatus, ThreadKind, TicketThread
-from core.outbox import queue as delivery_queue
 from core.outbox import signal as outbox_signal
-from core.outbox.queue import Claim
+from core.outbox import status as delivery_status
+from core.outbox.deliveries import DeliveryKind
+from core.outbox.status import Claim
 from core.services import escalation, tickets
-from core.services.mirroring import MirrorKind
 from tests.fakeslack import FakeSlack
 from tests.support.delivery_helpers import (
     FAST,
@@ -67,7 +65,7 @@ from tests.support.slack_env import BOT_TOKENS, HOME_TEAM, SlackEnv, migrated_en
 from tests.support.world import USERS
 
 SCRATCH_DB = "threadline_mirror_bench"
-CLAIM, RECORD = delivery_queue.claim, delivery_queue.record  # the real ones, hooked while measuring
+CLAIM, RECORD = delivery_status.claim, delivery_status.record  # the real ones (hooked later)
 WARMUP, TARGET_P99_MS = 10, 150.0  # untimed messages first; the goal
 TOKEN = BOT_TOKENS[HOME_TEAM]
 TRIOS = [("contoso", "northwind"), ("fabrikam", "northwind"), ("initech", "globex")]
@@ -132,7 +130,7 @@ class Probe:
             t = time.time()
             claims = await CLAIM(session, **kwargs)
             self.claim_ms += [(time.time() - t) * 1000] if claims else []
-            self.claims |= {c.row.id: (t, c.row.bucket, c.row.kind) for c in claims}
+            self.claims |= {c.row.id: (t, c.row.lane, c.row.kind) for c in claims}
             return claims
 
         async def timed_record(session: AsyncSession, *, owner: str, outcomes: Any) -> int:
@@ -143,7 +141,7 @@ class Probe:
             self.started[claimed.row.id] = time.time()
             await deliver(claimed, roots)
 
-        delivery_queue.claim, delivery_queue.record = timed_claim, timed_record  # type: ignore[assignment]
+        delivery_status.claim, delivery_status.record = timed_claim, timed_record  # type: ignore[assignment]
         worker._deliver = timed_deliver  # type: ignore[method-assign]
         return outbox_signal.add_listener(lambda: self.commits.append(time.time()))
 
@@ -188,11 +186,9 @@ def relays(slack: FakeSlack) -> dict[int, list[tuple[float, int]]]:
 
 @contextlib.asynccontextmanager
 async def served_worker(settings: Settings, engine: AsyncEngine) -> AsyncIterator[DeliveryWorker]:
-    """The worker as `threadline serve` runs it: its own small pool, started after the
-    process settled its heap as `serve` does."""
+    """The worker as `threadline serve` runs it: its own small pool."""
     worker = build_worker(settings, engine)
     assert worker is not None
-    settle_heap()
     async with worker_running(worker):
         yield worker
 
@@ -214,10 +210,10 @@ async def measure(env: SlackEnv, engine: AsyncEngine, args: argparse.Namespace) 
             elapsed, cpu = time.time() - t_start, time.process_time() - cpu
         finally:
             unsubscribe()
-            delivery_queue.claim, delivery_queue.record = CLAIM, RECORD
+            delivery_status.claim, delivery_status.record = CLAIM, RECORD
     async with env.sessions() as s:
         query = select(OutboxMessage.id, OutboxMessage.created_at)
-        rows = await s.execute(query.where(OutboxMessage.kind == MirrorKind.RELAY_POST.value))
+        rows = await s.execute(query.where(OutboxMessage.kind == DeliveryKind.RELAY_POST.value))
         created = {row_id: at.timestamp() for row_id, at in rows}
     db = make_url(env.settings.database_url).get_backend_name()
     print(f"\n=== {db}: {args.messages} messages (+{WARMUP} warm-up) over {len(threads)} "
@@ -284,18 +280,8 @@ async def run(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="threadline-mirror-bench-") as tmp:
             await bench_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
     if args.db in ("postgresql", "both"):
-        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-        drop = text(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        try:
-            async with admin.connect() as conn:
-                await conn.execute(drop)
-                await conn.execute(text(f"CREATE DATABASE {SCRATCH_DB}"))
-            scratch = make_url(args.pg_url).set(database=SCRATCH_DB).render_as_string(False)
-            await bench_database(scratch, args)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(drop)
-            await admin.dispose()
+        async with scratch_database(args.pg_url, SCRATCH_DB) as url:
+            await bench_database(url, args)
 
 
 def parse_args() -> argparse.Namespace:

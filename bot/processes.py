@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 
@@ -32,20 +31,6 @@ def stop_on_signals() -> asyncio.Event:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     return stop
-
-
-# Young collections every 50,000 net allocations instead of 700: a request allocates
-# thousands of short-lived objects (ORM rows, Block Kit dicts), and frequent collections,
-# each now and then escalating to a full one, stalled every ack in flight.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
-def settle_heap() -> None:
-    """Once started: freeze what lives as long as the process, so full collections skip it,
-    and collect young objects less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _safe_url(settings: Settings) -> str:
@@ -95,7 +80,6 @@ async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespac
             )
             await socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack over Socket Mode")
-        settle_heap()
         worker = None if args.no_worker else build_worker(settings, engine)
         if worker is not None:
             worker_task = asyncio.create_task(worker.run(stop))
@@ -118,6 +102,5 @@ async def run_worker(engine: AsyncEngine, settings: Settings) -> int:
     if worker is None:
         log.error("nothing to deliver to: %s", missing_settings_hint(settings))
         return 2
-    settle_heap()
     await worker.run(stop_on_signals())
     return 0

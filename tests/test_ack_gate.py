@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 
 from bot.slack.ack_gate import AckGate
@@ -49,33 +48,3 @@ async def test_a_steady_stream_never_starves_the_work():
         await asyncio.wait_for(gate.quiet(), 2.0)
         waited = time.monotonic() - started
     assert 0.09 <= waited < 1.5
-
-
-async def test_garbage_collection_waits_until_the_burst_is_acked():
-    gate = AckGate(max_gc_deferral=30.0)
-    assert gc.isenabled()
-    with gate.awaiting_ack():
-        with gate.awaiting_ack():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # one request of the burst still awaits its ack
-    assert gc.isenabled()
-
-
-async def test_garbage_collection_resumes_if_requests_keep_coming():
-    gate = AckGate(max_gc_deferral=0.05)
-    with gate.awaiting_ack():
-        assert not gc.isenabled()
-        await asyncio.sleep(0.2)
-        assert gc.isenabled()
-    assert gc.isenabled()
-
-
-async def test_a_collector_turned_off_elsewhere_stays_off():
-    gate = AckGate(max_gc_deferral=0.05)
-    gc.disable()
-    try:
-        with gate.awaiting_ack():
-            await asyncio.sleep(0.1)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

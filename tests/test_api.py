@@ -533,7 +533,7 @@ async def _effects(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[Any
         outbox = await session.scalars(select(OutboxMessage))
         threads = await session.scalars(select(TicketThread))
         rows = [
-            ("outbox", o.kind, o.slack_team, o.slack_channel, o.slack_user, o.bucket)
+            ("outbox", o.kind, o.slack_team, o.slack_channel, o.slack_user, o.lane)
             for o in outbox
         ]
         rows += [("thread", t.kind, t.slack_team, t.slack_channel) for t in threads]

@@ -12,7 +12,8 @@ from bot.delivery.outcomes import OutcomeRecorder
 from core.db import read_only_sessions
 from core.models import OutboxMessage, OutboxStatus, utcnow
 from core.outbox import queue as delivery_queue
-from core.outbox.queue import Outcome
+from core.outbox import status as delivery_status
+from core.outbox.status import Outcome
 from tests.support.delivery_helpers import channel_rows
 
 LEASE = timedelta(seconds=30)
@@ -25,7 +26,7 @@ async def _rows(sessions, count, channels):
 
 async def _claim(sessions, *, owner="w1", limit=50, ahead=timedelta(0)):
     async with sessions.begin() as session:
-        return await delivery_queue.claim(
+        return await delivery_status.claim(
             session, owner=owner, limit=limit, lease=LEASE, ahead=ahead
         )
 
@@ -39,22 +40,19 @@ async def _statuses(sessions):
 async def test_claim_ahead_takes_lanes_opening_soon_and_says_when(sessions):
     await _rows(sessions, 3, ["C0SOON", "C0LATER", "C0OPEN"])
     now = utcnow()
+    soon = now + timedelta(milliseconds=400)  # still ahead once both claims ran, on a busy box
     async with sessions.begin() as session:
-        await delivery_queue.set_lanes(
-            session,
-            {
-                "T0PLAT:C0SOON": now + timedelta(milliseconds=50),
-                "T0PLAT:C0LATER": now + timedelta(seconds=5),
-            },
+        await delivery_status.set_lanes(
+            session, {"T0PLAT:C0SOON": soon, "T0PLAT:C0LATER": now + timedelta(seconds=5)}
         )
     without_ahead = await _claim(sessions)
     assert {c.row.slack_channel for c in without_ahead} == {"C0OPEN"}
     assert without_ahead[0].not_before <= utcnow()
 
-    ahead = await _claim(sessions, owner="w2", ahead=timedelta(milliseconds=500))
+    ahead = await _claim(sessions, owner="w2", ahead=timedelta(milliseconds=1500))
     assert [c.row.slack_channel for c in ahead] == ["C0SOON"]
     # Claimed early, but not to be posted before its lane opens.
-    assert abs(ahead[0].not_before - (now + timedelta(milliseconds=50))) < timedelta(milliseconds=5)
+    assert abs(ahead[0].not_before - soon) < timedelta(milliseconds=5)
 
 
 async def test_record_applies_only_outcomes_whose_lease_is_still_held(sessions):
@@ -66,18 +64,18 @@ async def test_record_applies_only_outcomes_whose_lease_is_still_held(sessions):
         )
     reopen = utcnow() + timedelta(seconds=1)
     outcomes = [
-        Outcome(row_id=c.row.id, bucket=c.row.bucket, status=OutboxStatus.SENT, lane_open_at=reopen)
+        Outcome(row_id=c.row.id, lane=c.row.lane, status=OutboxStatus.SENT, lane_open_at=reopen)
         for c in (kept, lost)
     ]
     async with sessions.begin() as session:
-        applied = await delivery_queue.record(session, owner="w1", outcomes=outcomes)
+        applied = await delivery_status.record(session, owner="w1", outcomes=outcomes)
     assert applied == 1
     assert await _statuses(sessions) == {
         kept.row.id: OutboxStatus.SENT,
         lost.row.id: OutboxStatus.SENDING,
     }
     async with sessions() as session:
-        assert await delivery_queue.lane_open_at(session, kept.row.bucket) == reopen
+        assert await delivery_queue.lane_open_at(session, kept.row.lane) == reopen
 
 
 async def test_retry_outcome_keeps_its_attempt_count_and_time(sessions):
@@ -87,7 +85,7 @@ async def test_retry_outcome_keeps_its_attempt_count_and_time(sessions):
     outcomes = [
         Outcome(
             row_id=limited.row.id,
-            bucket=limited.row.bucket,
+            lane=limited.row.lane,
             status=OutboxStatus.PENDING,
             lane_open_at=later,
             next_attempt_at=later,
@@ -96,7 +94,7 @@ async def test_retry_outcome_keeps_its_attempt_count_and_time(sessions):
         ),
         Outcome(
             row_id=failed.row.id,
-            bucket=failed.row.bucket,
+            lane=failed.row.lane,
             status=OutboxStatus.PENDING,
             lane_open_at=utcnow(),
             next_attempt_at=later,
@@ -104,7 +102,7 @@ async def test_retry_outcome_keeps_its_attempt_count_and_time(sessions):
         ),
     ]
     async with sessions.begin() as session:
-        assert await delivery_queue.record(session, owner="w1", outcomes=outcomes) == 2
+        assert await delivery_status.record(session, owner="w1", outcomes=outcomes) == 2
     async with sessions() as session:
         rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
     assert (rows[limited.row.id].attempts, rows[failed.row.id].attempts) == (0, 1)
@@ -126,7 +124,7 @@ async def test_outcomes_finishing_together_are_written_in_one_transaction(engine
             recorder.record(
                 Outcome(
                     row_id=c.row.id,
-                    bucket=c.row.bucket,
+                    lane=c.row.lane,
                     status=OutboxStatus.SENT,
                     lane_open_at=utcnow(),
                 )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.models import Notification, OutboxMessage, Ticket, User
 from core.services import conversation, escalation, relations, tickets
-from core.services.notifications import EventKind
+from core.services.events import EventKind
 from tests.support.world import build_world
 
 MODES = ["channel", "dm", "both"]

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 
 from core.errors import Forbidden, NotFound
 from core.models import Organization, OrgKind, Ticket, User
-from core.services import escalation, tickets
+from core.services import tickets
 from tests.support.world import build_world
 
 
@@ -62,23 +62,6 @@ async def test_auto_assigns_least_loaded_rep_ties_to_least_recently_assigned(ses
     async with sessions.begin() as s:
         await s.execute(update(Ticket).where(Ticket.owner_id == bob).values(stage="resolved"))
     assert (await _create(world, "al", title="after closing")).owner_id == bob
-
-
-async def test_every_auto_assignment_bumps_the_orgs_version_on_postgresql(sessions):
-    """Concurrent routing on PostgreSQL compares this version as locked and as seen
-    (`core.services.assignment.landing`); SQLite serializes writers and leaves it alone."""
-    world = await build_world(sessions)
-    await _create(world, "al")  # lands in revampd
-    await _create(world, "ned")  # revampd again
-    partner_ticket = await _create(world, "carl")  # northwind
-    await world.act("nina", escalation.escalate, ticket=partner_ticket.id, reason="platform bug")
-    async with sessions() as s:
-        rows = await s.execute(select(Organization.slug, Organization.assignment_version))
-        versions = {slug: version for slug, version in rows}
-    bumps = 1 if s.bind.dialect.name == "postgresql" else 0
-    assert versions["revampd"] == 3 * bumps  # two filings and the escalation's assignment
-    assert versions["northwind"] == bumps
-    assert versions["acme"] == 0
 
 
 async def test_tie_goes_to_rep_assigned_least_recently(sessions):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.db import create_sessionmaker
 from core.errors import ValidationError
 from core.outbox import queue as delivery_queue
+from core.outbox import status as delivery_status
 
 
 async def run(engine: AsyncEngine, args: argparse.Namespace) -> int:
@@ -32,7 +33,7 @@ async def run(engine: AsyncEngine, args: argparse.Namespace) -> int:
     if args.all_dead == (args.id is not None):
         raise ValidationError("Give a delivery ID or --all-dead (one of the two).")
     async with sessions.begin() as session:
-        count = await delivery_queue.retry_dead(session, ids=None if args.all_dead else [args.id])
+        count = await delivery_status.retry_dead(session, ids=None if args.all_dead else [args.id])
     if count == 0 and not args.all_dead:
         raise ValidationError(
             f"Delivery {args.id} is not dead; `threadline deliveries list --dead` shows those."

@@ -1,4 +1,4 @@
-"""Senders for thread mirroring rows (`core.services.mirroring.MirrorKind`): open a thread with the
+"""Senders of thread mirroring deliveries (`core.services.mirroring`): open a thread with the
 ticket card, refresh cards, and relay posts, edits, deletes and reactions between threads.
 
 Every sender renders from the database as it is when the row is delivered, so a delayed
@@ -10,27 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, update
-
 from bot.delivery.failures import Permanent
-from bot.delivery.senders import Job, post_in_channel, register_sender, required
+from bot.delivery.senders import Job, post_in_channel, required
 from bot.slack.blocks import ticket_card
 from bot.slack.blocks.card_actions import actions_for_org
 from bot.slack.blocks.text import md
-from core.models import (
-    Message,
-    MessageCopy,
-    Organization,
-    OutboxMessage,
-    OutboxStatus,
-    ThreadKind,
-    Ticket,
-    TicketThread,
-    User,
-    utcnow,
-)
-from core.services.loading import ONE_TICKET_LOAD_OPTIONS
-from core.services.mirroring import MirrorKind
+from core.models import Message, Organization, ThreadKind, TicketThread
+from core.outbox import lookups, status
+from core.outbox.lookups import RelayedCopy
 
 RELAY_TEXT_MAX = 39_000
 SUMMARY_MAX = 2_900
@@ -44,11 +31,7 @@ def _thread_id(job: Job) -> int:
 
 async def _card_for(job: Job, thread: TicketThread) -> dict[str, Any]:
     async with job.reads.begin() as session:
-        query = (
-            select(Ticket).where(Ticket.id == thread.ticket_id).options(*ONE_TICKET_LOAD_OPTIONS)
-        )
-        ticket = (await session.scalars(query)).unique().one()
-        org = await session.get_one(Organization, thread.org_id)
+        ticket, org = await lookups.card_subject(session, thread)
         return ticket_card(ticket, actions_for_org(org, ticket))
 
 
@@ -62,34 +45,20 @@ def _with_context(card: dict[str, Any], text: str | None) -> dict[str, Any]:
 async def open_thread(job: Job) -> None:
     """Post the card that roots an org's ticket thread (or a feed card), remember its ts."""
     async with job.reads.begin() as session:
-        thread = await session.get_one(TicketThread, _thread_id(job))
+        thread = await lookups.thread(session, _thread_id(job))
     if thread.thread_ts is not None:
         return
     card = _with_context(await _card_for(job, thread), job.row.payload.get("summary"))
     posted = await post_in_channel(job, thread.slack_channel, card)
     async with job.sessions.begin() as session:
-        await session.execute(
-            update(TicketThread)
-            .where(TicketThread.id == thread.id)
-            .values(thread_ts=str(posted["ts"]))
-        )
+        await status.thread_posted(session, thread_id=thread.id, ts=str(posted["ts"]))
 
 
 async def update_card(job: Job) -> None:
     """Re-render the card in place; queued updates of the same thread are covered too."""
     async with job.sessions.begin() as session:
-        thread = await session.get_one(TicketThread, _thread_id(job))
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.kind == MirrorKind.CARD_UPDATE.value,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.bucket == job.row.bucket,
-                OutboxMessage.payload["thread_id"].as_integer() == thread.id,
-                OutboxMessage.id != job.row.id,
-            )
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="coalesced")
-        )
+        thread = await lookups.thread(session, _thread_id(job))
+        await status.coalesce_pending(session, job.row)
     if thread.thread_ts is None:
         return  # the root is not posted yet, and will be rendered as the ticket is then
     card = await _card_for(job, thread)
@@ -102,24 +71,14 @@ async def update_card(job: Job) -> None:
     )
 
 
-async def _copy(job: Job) -> tuple[MessageCopy, Message, User, Organization, TicketThread]:
-    """The copy, its message, author, author's org and the thread it goes to: one query."""
+async def _copy(job: Job) -> RelayedCopy:
+    """The copy, its message, author, author's org and the thread it goes to."""
     copy_id = int(required(job.row.payload.get("copy_id"), "copy_id"))
     async with job.reads.begin() as session:
-        found = (
-            await session.execute(
-                select(MessageCopy, Message, User, Organization, TicketThread)
-                .join(Message, Message.id == MessageCopy.message_id)
-                .join(User, User.id == Message.author_id)
-                .join(Organization, Organization.id == Message.author_org_id)
-                .join(TicketThread, TicketThread.id == MessageCopy.thread_id)
-                .where(MessageCopy.id == copy_id)
-            )
-        ).one_or_none()
+        found = await lookups.relayed_copy(session, copy_id)
     if found is None:
         raise Permanent(f"message copy {copy_id} no longer exists")
-    copy, message, author, org, thread = found
-    return copy, message, author, org, thread
+    return found
 
 
 def relay_text(message: Message, org: Organization) -> str:
@@ -145,9 +104,7 @@ async def relay_post(job: Job) -> None:
         thread_ts=thread.thread_ts,
     )
     async with job.sessions.begin() as session:
-        await session.execute(
-            update(MessageCopy).where(MessageCopy.id == copy.id).values(ts=str(posted["ts"]))
-        )
+        await status.copy_posted(session, copy_id=copy.id, ts=str(posted["ts"]))
 
 
 async def relay_edit(job: Job) -> None:
@@ -208,16 +165,3 @@ async def relay_react(job: Job) -> None:
 
 async def relay_unreact(job: Job) -> None:
     await _react(job, added=False)
-
-
-def register() -> None:
-    register_sender(MirrorKind.THREAD_OPEN, open_thread)
-    register_sender(MirrorKind.CARD_UPDATE, update_card)
-    register_sender(MirrorKind.RELAY_POST, relay_post)
-    register_sender(MirrorKind.RELAY_EDIT, relay_edit)
-    register_sender(MirrorKind.RELAY_DELETE, relay_delete)
-    register_sender(MirrorKind.RELAY_REACT, relay_react)
-    register_sender(MirrorKind.RELAY_UNREACT, relay_unreact)
-
-
-register()

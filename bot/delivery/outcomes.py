@@ -14,8 +14,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.outbox import queue as delivery_queue
-from core.outbox.queue import Outcome
+from core.outbox import status
+from core.outbox.status import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,7 @@ class OutcomeRecorder:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 async with self._sessions.begin() as session:
-                    applied = await delivery_queue.record(
-                        session, owner=self._owner, outcomes=outcomes
-                    )
+                    applied = await status.record(session, owner=self._owner, outcomes=outcomes)
             except Exception as err:  # database hiccup: the leases expire if we never get back
                 log.warning(
                     "recording %d delivery outcome(s) failed: %s", len(outcomes), type(err).__name__

@@ -1,37 +1,28 @@
-"""One sender per outbox row kind. A sender makes the Slack calls for one row and returns
-when they succeeded; failures are raised as `bot.delivery.failures` and handled by the worker.
+"""Senders of notifications (channel posts, DMs, App Home refreshes), and what every sender
+shares: the `Job` it is handed and posting with pacing and at-most-once checks. A sender
+makes the Slack calls for one row and returns when they succeeded; failures are raised as
+`bot.delivery.failures` and handled by the worker. `bot.delivery.registry` maps kinds to
+senders. Reads and writes go through `core.outbox.lookups` and `core.outbox.status`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.failures import Permanent
 from bot.delivery.slack_access import SlackCall
-from bot.slack.blocks.notifications import notification_message
 from bot.slack.app_home import render_home
-from core.models import (
-    OutboxMessage,
-    OutboxStatus,
-    SlackDMChannel,
-    ThreadKind,
-    TicketThread,
-    User,
-    utcnow,
-)
-from core.services.notifications import OutboxKind
+from bot.slack.blocks.notifications import notification_message
+from core.models import OutboxMessage
+from core.outbox import lookups, status
+from core.outbox.lookups import ThreadKey, ThreadRoot
 
 T = TypeVar("T")
-
-
-ThreadKey = tuple[int, int]  # ticket id, org id
-ThreadRoot = tuple[str, str]  # channel, thread ts
 
 
 @dataclass
@@ -42,41 +33,6 @@ class SenderCache:
     threads: dict[ThreadKey, ThreadRoot] = field(default_factory=dict)
     permalinks: dict[ThreadRoot, str] = field(default_factory=dict)
     dm_channels: dict[tuple[str, str], str] = field(default_factory=dict)
-
-
-# The kinds whose senders look up the recipient org's thread (`org_thread_ts`).
-THREAD_NOTICE_KINDS = frozenset({OutboxKind.NOTIFY_CHANNEL, OutboxKind.NOTIFY_DM})
-
-
-async def thread_roots(
-    session: AsyncSession, rows: Iterable[OutboxMessage]
-) -> dict[ThreadKey, ThreadRoot | None]:
-    """The posted ticket-thread roots of the rows' (ticket, org), None where there is none
-    yet: read once per claimed batch, so the senders need no lookup of their own."""
-    keys = {
-        (r.ticket_id, r.org_id)
-        for r in rows
-        if r.kind in THREAD_NOTICE_KINDS and r.ticket_id and r.org_id
-    }
-    if not keys:
-        return {}
-    roots: dict[ThreadKey, ThreadRoot | None] = dict.fromkeys(keys)
-    found = await session.execute(
-        select(
-            TicketThread.ticket_id,
-            TicketThread.org_id,
-            TicketThread.slack_channel,
-            TicketThread.thread_ts,
-        ).where(
-            TicketThread.ticket_id.in_(sorted({ticket for ticket, _ in keys})),
-            TicketThread.kind == ThreadKind.TICKET,
-            TicketThread.thread_ts.is_not(None),
-        )
-    )
-    for ticket, org, channel, ts in found:
-        if (ticket, org) in roots:
-            roots[(ticket, org)] = (channel, str(ts))
-    return roots
 
 
 @dataclass
@@ -90,7 +46,8 @@ class Job:
     reads: async_sessionmaker[AsyncSession]
     uncertain: bool = False
     cache: SenderCache = field(default_factory=lambda: SenderCache())
-    roots: dict[ThreadKey, ThreadRoot | None] = field(default_factory=dict)  # `thread_roots`
+    # Read with the claim (`core.outbox.lookups.thread_roots`).
+    roots: dict[ThreadKey, ThreadRoot | None] = field(default_factory=dict)
 
     @property
     def team(self) -> str:
@@ -190,18 +147,18 @@ async def dm_channel(job: Job, slack_user: str) -> str:
     if key in job.cache.dm_channels:
         return job.cache.dm_channels[key]
     async with job.reads.begin() as session:
-        cached = await session.get(SlackDMChannel, key)
+        cached = await lookups.dm_channel(session, team=job.team, slack_user=slack_user)
     if cached is not None:
-        job.cache.dm_channels[key] = cached.channel
-        return cached.channel
+        job.cache.dm_channels[key] = cached
+        return cached
     client = job.slack.client
     opened = await job.slack(
         "conversations.open", lambda: client.conversations_open(users=slack_user)
     )
     channel = str(opened["channel"]["id"])
     async with job.sessions.begin() as session:
-        await session.merge(
-            SlackDMChannel(slack_team=job.team, slack_user=slack_user, channel=channel)
+        await status.remember_dm_channel(
+            session, team=job.team, slack_user=slack_user, channel=channel
         )
     job.cache.dm_channels[key] = channel
     return channel
@@ -221,18 +178,10 @@ async def org_thread_ts(job: Job, org_id: int | None) -> ThreadRoot | None:
             job.cache.threads[key] = root
         return root
     async with job.reads.begin() as session:
-        thread = await session.scalar(
-            select(TicketThread).where(
-                TicketThread.ticket_id == job.row.ticket_id,
-                TicketThread.org_id == org_id,
-                TicketThread.kind == ThreadKind.TICKET,
-                TicketThread.thread_ts.is_not(None),
-            )
-        )
-    if thread is None:
-        return None
-    job.cache.threads[key] = (thread.slack_channel, str(thread.thread_ts))
-    return job.cache.threads[key]
+        found = await lookups.org_thread_root(session, ticket_id=job.row.ticket_id, org_id=org_id)
+    if found is not None:
+        job.cache.threads[key] = found
+    return found
 
 
 async def thread_link(job: Job, org_id: int | None) -> str | None:
@@ -272,29 +221,8 @@ async def send_home_refresh(job: Job) -> None:
     """Republish a user's App Home; other queued refreshes for them are covered by this one."""
     slack_user = required(job.row.slack_user, "slack_user")
     async with job.sessions.begin() as session:
-        user = await session.get_one(User, required(job.row.user_id, "user_id"))
+        user = await lookups.recipient(session, required(job.row.user_id, "user_id"))
         view = await render_home(session, user)
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.kind == OutboxKind.HOME_REFRESH,
-                OutboxMessage.bucket == job.row.bucket,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.id != job.row.id,
-            )
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="coalesced")
-        )
+        await status.coalesce_pending(session, job.row)
     client = job.slack.client
     await job.slack("views.publish", lambda: client.views_publish(user_id=slack_user, view=view))
-
-
-SENDERS: dict[str, Sender] = {
-    OutboxKind.NOTIFY_CHANNEL: send_channel_notification,
-    OutboxKind.NOTIFY_DM: send_dm_notification,
-    OutboxKind.HOME_REFRESH: send_home_refresh,
-}
-
-
-def register_sender(kind: str, sender: Sender) -> None:
-    """Later row kinds (thread mirroring) plug in here without touching the worker."""
-    SENDERS[kind] = sender

@@ -24,14 +24,11 @@ from bot.slack.install_mode import SlackMode, installation_store, slack_mode
 from core.config import Settings
 from core.models import utcnow
 from core.outbox import queue as delivery_queue
+from core.outbox.deliveries import method_lane
 
 CLIENT_TIMEOUT_S = 10
 INSTALL_CACHE_S = 30.0
 NOT_INSTALLED_WAIT = timedelta(minutes=1)
-
-
-def method_lane(team: str, method: str) -> str:
-    return f"{team}:method:{method}"
 
 
 class SlackAccess:

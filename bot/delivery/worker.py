@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.delivery import mirror_senders  # noqa: F401 (registers the mirroring senders)
 from bot.delivery.failures import (
     Deferred,
     Permanent,
@@ -29,21 +28,17 @@ from bot.delivery.failures import (
 )
 from bot.delivery.metrics import DeliveryMetrics
 from bot.delivery.outcomes import OutcomeRecorder
-from bot.delivery.senders import (
-    SENDERS,
-    Job,
-    SenderCache,
-    ThreadKey,
-    ThreadRoot,
-    thread_roots,
-)
-from bot.delivery.slack_access import SlackAccess, SlackCall, method_lane
+from bot.delivery.registry import build_senders
+from bot.delivery.senders import Job, SenderCache
+from bot.delivery.slack_access import SlackAccess, SlackCall
 from bot.delivery.wakeup import Wakeup
 from core.config import Settings
 from core.db import read_only_sessions
 from core.models import OutboxMessage, OutboxStatus, utcnow
+from core.outbox import lookups, status
 from core.outbox import queue as delivery_queue
-from core.outbox.queue import Claim, Outcome
+from core.outbox.lookups import ThreadKey, ThreadRoot
+from core.outbox.status import Claim, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +76,7 @@ class DeliveryWorker:
         self._next_prune = 0.0
         self._owned_engine = owned_engine
         self._cache = SenderCache()
+        self._senders = build_senders()
         self._outcomes = OutcomeRecorder(sessions, owner=self.name)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -109,10 +105,10 @@ class DeliveryWorker:
     async def _claim_batch(self, free: int) -> int:
         try:
             async with self.sessions.begin() as session:
-                claims = await delivery_queue.claim(
+                claims = await status.claim(
                     session, owner=self.name, limit=free, lease=self._lease, ahead=CLAIM_AHEAD
                 )
-                roots = await thread_roots(session, [claimed.row for claimed in claims])
+                roots = await lookups.thread_roots(session, [claimed.row for claimed in claims])
                 for claimed in claims:
                     session.expunge(claimed.row)  # a plain copy for use after the claim
 
@@ -159,7 +155,7 @@ class DeliveryWorker:
         started, row = time.monotonic(), claimed.row
         team = row.slack_team or ""
         try:
-            sender = SENDERS.get(row.kind)
+            sender = self._senders.get(row.kind)
             if sender is None:
                 raise Permanent(f"no sender for outbox kind {row.kind!r}")
             client = await self.access.client_for(team)
@@ -180,7 +176,7 @@ class DeliveryWorker:
             answered_at, interval = utcnow(), self.settings.delivery_channel_interval_s
             outcome = Outcome(
                 row_id=row.id,
-                bucket=row.bucket,
+                lane=row.lane,
                 status=OutboxStatus.SENT,
                 lane_open_at=max(
                     sent_at + timedelta(seconds=interval),
@@ -195,7 +191,7 @@ class DeliveryWorker:
             extra={
                 "delivery_id": row.id,
                 "kind": row.kind,
-                "lane": row.bucket,
+                "lane": row.lane,
                 "status": str(outcome.status),
                 "error": outcome.error,
                 "ms": round((time.monotonic() - started) * 1000, 1),
@@ -212,7 +208,7 @@ class DeliveryWorker:
         if isinstance(failure, Deferred):
             return Outcome(
                 row_id=row.id,
-                bucket=row.bucket,
+                lane=row.lane,
                 status=OutboxStatus.PENDING,
                 lane_open_at=now,
                 next_attempt_at=failure.until,
@@ -224,12 +220,13 @@ class DeliveryWorker:
             until = now + timedelta(seconds=failure.retry_after)
             if failure.method != "chat.postMessage":
                 async with self.sessions.begin() as session:
-                    lane = method_lane(row.slack_team or "", failure.method)
-                    await delivery_queue.set_lanes(session, {lane: until})
+                    await status.pause_method(
+                        session, team=row.slack_team or "", method=failure.method, until=until
+                    )
             log.info("Slack rate-limited %s; waiting %.1fs", failure.method, failure.retry_after)
             return Outcome(
                 row_id=row.id,
-                bucket=row.bucket,
+                lane=row.lane,
                 status=OutboxStatus.PENDING,
                 lane_open_at=until if failure.method == "chat.postMessage" else now,
                 next_attempt_at=until,
@@ -248,7 +245,7 @@ class DeliveryWorker:
             )
             return Outcome(
                 row_id=row.id,
-                bucket=row.bucket,
+                lane=row.lane,
                 status=OutboxStatus.DEAD,
                 lane_open_at=now,
                 error=error,
@@ -258,7 +255,7 @@ class DeliveryWorker:
         delay = self._backoff(attempts)
         return Outcome(
             row_id=row.id,
-            bucket=row.bucket,
+            lane=row.lane,
             status=OutboxStatus.PENDING,
             lane_open_at=now,
             next_attempt_at=now + timedelta(seconds=delay),

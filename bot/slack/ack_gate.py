@@ -4,31 +4,24 @@ Slack wants every request acked within 3 s, and a user sees a slash command hang
 An ack costs next to nothing; the work after it (queries, rendering, Web API calls) does not,
 and on one event loop every step of that work delays any ack queued behind it. So when a
 burst arrives, the whole burst is acked first and worked after. The wait is capped, so a
-steady stream of requests never starves the work. Garbage collection, which stops the loop
-too, is put off in the same way.
+steady stream of requests never starves the work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import Iterator
 
 MAX_WAIT_S = 0.05
-MAX_GC_DEFERRAL_S = 0.2
 
 
 class AckGate:
-    def __init__(
-        self, max_wait: float = MAX_WAIT_S, max_gc_deferral: float = MAX_GC_DEFERRAL_S
-    ) -> None:
+    def __init__(self, max_wait: float = MAX_WAIT_S) -> None:
         self.max_wait = max_wait
-        self.max_gc_deferral = max_gc_deferral
         self._awaiting = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
-        self._gc_deferred: asyncio.TimerHandle | None = None
 
     @property
     def awaiting(self) -> int:
@@ -38,8 +31,6 @@ class AckGate:
     @contextlib.contextmanager
     def awaiting_ack(self) -> Iterator[None]:
         """Wrap the handling of one request, from its arrival until its ack is answered."""
-        if self._awaiting == 0:
-            self._defer_gc()
         self._awaiting += 1
         self._quiet.clear()
         try:
@@ -48,26 +39,9 @@ class AckGate:
             self._awaiting -= 1
             if self._awaiting == 0:
                 self._quiet.set()
-                self._resume_gc()
 
     async def quiet(self) -> None:
         """Return once no request awaits its ack, or after `max_wait` at most."""
         if self._awaiting:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._quiet.wait(), self.max_wait)
-
-    def _defer_gc(self) -> None:
-        """No garbage collection while a burst is being acked: a collection stops the event
-        loop, for tens of milliseconds in a busy process. It runs once the burst is acked, or
-        after `max_gc_deferral` if requests keep coming. A collector someone else turned off
-        stays off."""
-        if gc.isenabled():
-            gc.disable()
-            loop = asyncio.get_running_loop()
-            self._gc_deferred = loop.call_later(self.max_gc_deferral, self._resume_gc)
-
-    def _resume_gc(self) -> None:
-        if self._gc_deferred is not None:
-            self._gc_deferred.cancel()
-            self._gc_deferred = None
-            gc.enable()

@@ -44,10 +44,6 @@ class Organization(Base):
     ticket_channel: Mapped[str | None] = mapped_column(String(32))
     escalations_channel: Mapped[str | None] = mapped_column(String(32))
     notify: Mapped[str] = mapped_column(String(8), default=NotifyMode.CHANNEL)
-    # Bumped on PostgreSQL by every ticket auto-assigned here (`core.services.assignment`), so
-    # that routing can tell whether the rep loads it read are the latest. SQLite runs one
-    # writer at a time, needs no such check and leaves it at 0.
-    assignment_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], lazy="raise")

@@ -24,7 +24,8 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(Base):
-    """One delivery to one Slack target. `kind` selects the sender; `bucket` the pacing lane."""
+    """One delivery to one Slack target. `kind` selects the sender; `lane` paces it (see
+    `core.outbox.deliveries`: one lane per channel, DM, App Home or paused Web API method)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
@@ -41,7 +42,7 @@ class OutboxMessage(Base):
     slack_team: Mapped[str | None] = mapped_column(String(32))
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_user: Mapped[str | None] = mapped_column(String(32))
-    bucket: Mapped[str] = mapped_column(String(80))
+    lane: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -54,13 +55,13 @@ class OutboxMessage(Base):
 
 
 class DeliveryPacing(Base):
-    """When the next call may go to a pacing lane: a channel (`team:channel`), a DM, or a
-    paused Web API method (`team:method:name`). Shared by every worker through the database.
-    """
+    """When the next call may go to a pacing lane (`core.outbox.deliveries` names them: a
+    channel, a DM, an App Home, or a paused Web API method). Shared by every worker through
+    the database."""
 
     __tablename__ = "delivery_pacing"
 
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    lane: Mapped[str] = mapped_column(String(120), primary_key=True)
     not_before: Mapped[datetime] = mapped_column()
 
 

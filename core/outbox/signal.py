@@ -1,42 +1,35 @@
-"""Queueing deliveries, and waking delivery workers as soon as their transaction commits.
+"""Waking delivery workers as soon as a transaction that queued deliveries commits.
 
-Every outbox row is added to a `RowBatch` by `queue_deliveries`. On PostgreSQL the batch's
-statement then carries a single `NOTIFY` per transaction (delivered at commit, to workers
-in any process); in every database the session's `after_commit` calls the in-process
-listeners.
+`core.outbox.deliveries.enqueue` calls `wake_workers_at_commit`. On PostgreSQL that sends a
+single `NOTIFY` per transaction (delivered at commit, to workers in any process); in every
+database the session's `after_commit` then calls the in-process listeners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from core.models import OutboxMessage
-from core.row_batch import RowBatch
-
 CHANNEL = "threadline_outbox"
 _FLAG = "threadline_outbox_written"
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
 _listeners: list[Callable[[], None]] = []
 
 
-def queue_deliveries(
-    session: AsyncSession, batch: RowBatch, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Add outbox rows to `batch`, and have the session's transaction wake the workers."""
-    if not rows:
+async def wake_workers_at_commit(session: AsyncSession) -> None:
+    """Have the session's transaction wake the workers when it commits (once per transaction)."""
+    if session.info.get(_FLAG):
         return
-    batch.insert(OutboxMessage, rows)
-    if not session.info.get(_FLAG):
-        session.info[_FLAG] = True
-        batch.notify_channel = CHANNEL
+    session.info[_FLAG] = True
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_NOTIFY)
 
 
 def add_listener(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call `callback` after every commit that wrote outbox rows; returns an unsubscriber."""
+    """Call `callback` after every commit that queued deliveries; returns an unsubscriber."""
     _listeners.append(callback)
     return lambda: _listeners.remove(callback) if callback in _listeners else None
 

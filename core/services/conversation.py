@@ -13,8 +13,9 @@ from core.rules import permissions
 from core.rules.validation import clean_message_body
 from core.services import audit, mirroring
 from core.services.attachments import SharedFile, attach
+from core.services.events import EventKind
 from core.services.loading import load_message, load_ticket
-from core.services.notifications import EventKind, emit
+from core.services.notifications import emit
 
 ACK_EMOJI = frozenset({"eyes", "white_check_mark"})
 EMOJI_MAX = 100
@@ -114,7 +115,7 @@ async def edit_message(
     )
     message.body = text
     message.edited_at = utcnow()
-    await mirroring.relay_change(session, message, mirroring.MirrorKind.RELAY_EDIT)
+    await mirroring.relay_change(session, message, deleted=False)
     return message
 
 
@@ -129,7 +130,7 @@ async def delete_message(session: AsyncSession, *, actor: User, message_id: int)
     )
     message.body = ""
     message.deleted_at = utcnow()
-    await mirroring.relay_change(session, message, mirroring.MirrorKind.RELAY_DELETE)
+    await mirroring.relay_change(session, message, deleted=True)
     return message
 
 

@@ -11,8 +11,9 @@ from core.models import Message, Organization, OrgKind, Ticket, TicketInvolvedOr
 from core.rules import permissions
 from core.services import audit, mirroring
 from core.services.assignment import least_loaded_rep, mark_assigned
+from core.services.events import EventKind
 from core.services.loading import load_ticket, platform_org
-from core.services.notifications import EventKind, emit
+from core.services.notifications import emit
 
 REASON_MAX = 2000
 

@@ -4,17 +4,14 @@ Each ticket has a thread per involved org with a ticket channel, rooted at the t
 Messages are relayed to every thread but the one they were typed in (internal notes only
 to the author org's own thread); edits, deletes and reactions follow a message to all its
 copies; every change re-renders the card in every thread and in the escalations feed.
-All of it is outbox rows written with the change, in the channel's pacing lane, so the
-delivery worker posts it in order, paced, retried and never lost.
+All of it is deliveries (`core.outbox.deliveries`) queued with the change, in the channel's
+pacing lane, so the delivery worker posts it in order, paced, retried and never lost.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,22 +23,11 @@ from core.models import (
     ThreadKind,
     Ticket,
     TicketThread,
-    utcnow,
 )
-from core.outbox.signal import queue_deliveries
-from core.row_batch import RowBatch, write
+from core.outbox import deliveries
+from core.outbox.deliveries import DeliveryKind
 
 _CARDS_QUEUED = "threadline_cards_queued"
-
-
-class MirrorKind(StrEnum):
-    THREAD_OPEN = "thread.open"
-    CARD_UPDATE = "card.update"
-    RELAY_POST = "relay.post"
-    RELAY_EDIT = "relay.edit"
-    RELAY_DELETE = "relay.delete"
-    RELAY_REACT = "relay.react"
-    RELAY_UNREACT = "relay.unreact"
 
 
 @dataclass(frozen=True)
@@ -52,54 +38,17 @@ class SlackOrigin:
     ts: str
 
 
-Target = tuple[TicketThread, dict[str, Any]]
-
-
-def outbox_rows(kind: MirrorKind, targets: Iterable[Target]) -> list[dict[str, Any]]:
-    """One outbox row per (thread, payload), in the thread's channel's pacing lane."""
-    now = utcnow()
-    rows = []
-    for thread, payload in targets:
-        key = uuid.uuid4().hex
-        rows.append(
-            {
-                "kind": kind.value,
-                "dedupe_key": f"{kind.value}:{thread.id}:{key}",
-                "event_id": key,
-                "ticket_id": thread.ticket_id,
-                "org_id": thread.org_id,
-                "slack_team": thread.slack_team,
-                "slack_channel": thread.slack_channel,
-                "bucket": f"{thread.slack_team}:{thread.slack_channel}",
-                "payload": {"thread_id": thread.id, **payload},
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-        )
-    return rows
-
-
-async def _enqueue(session: AsyncSession, kind: MirrorKind, targets: Iterable[Target]) -> None:
-    """The outbox rows of `targets`, all written by one statement."""
-    batch = RowBatch()
-    queue_deliveries(session, batch, outbox_rows(kind, targets))
-    await write(session, batch)
-
-
 def has_channel(org: Organization) -> bool:
     """Whether the org has a ticket channel, and so a thread for each of its tickets."""
     return bool(org.slack_team and org.ticket_channel)
 
 
-def new_thread(
-    ticket_id: int, org: Organization, kind: ThreadKind, *, thread_id: int | None = None
-) -> TicketThread:
+def new_thread(ticket_id: int, org: Organization, kind: ThreadKind) -> TicketThread:
     """A thread not yet posted: in the org's ticket channel, or the escalations channel."""
     channel = org.ticket_channel if kind == ThreadKind.TICKET else org.escalations_channel
     if not (org.slack_team and channel):
         raise ValueError(f"{org.slug} has no Slack channel for a {kind} thread")
     return TicketThread(
-        **({"id": thread_id} if thread_id is not None else {}),
         ticket_id=ticket_id,
         org_id=org.id,
         kind=kind,
@@ -134,7 +83,7 @@ async def open_threads(
         opened.append(new_thread(ticket.id, org, ThreadKind.TICKET))
     session.add_all(opened)
     await session.flush()
-    await _enqueue(session, MirrorKind.THREAD_OPEN, ((t, {"summary": summary}) for t in opened))
+    await deliveries.enqueue(session, deliveries.thread_opens(opened, summary))
     return opened
 
 
@@ -155,7 +104,7 @@ async def post_to_feed(
     else:
         feed.thread_ts = None  # a re-escalation gets a new card; the old one stays as history
     await session.flush()
-    await _enqueue(session, MirrorKind.THREAD_OPEN, [(feed, {"summary": why})])
+    await deliveries.enqueue(session, deliveries.thread_opens([feed], why))
 
 
 async def cards_changed(session: AsyncSession, ticket: Ticket) -> None:
@@ -165,7 +114,7 @@ async def cards_changed(session: AsyncSession, ticket: Ticket) -> None:
         return
     queued.add(ticket.id)
     threads = await threads_of(session, ticket.id)
-    await _enqueue(session, MirrorKind.CARD_UPDATE, ((thread, {}) for thread in threads))
+    await deliveries.enqueue(session, deliveries.card_updates(threads))
 
 
 async def relay_message(
@@ -196,9 +145,8 @@ async def relay_message(
     ]
     session.add_all(copy for _, copy in copies)
     await session.flush()
-    await _enqueue(
-        session, MirrorKind.RELAY_POST, ((thread, {"copy_id": copy.id}) for thread, copy in copies)
-    )
+    relayed = [(thread, copy.id) for thread, copy in copies]
+    await deliveries.enqueue(session, deliveries.relays(DeliveryKind.RELAY_POST, relayed))
 
 
 async def copies_of(
@@ -214,25 +162,22 @@ async def copies_of(
     return [(copy, thread) for copy, thread in rows]
 
 
-async def relay_change(session: AsyncSession, message: Message, kind: MirrorKind) -> None:
+async def relay_change(session: AsyncSession, message: Message, *, deleted: bool) -> None:
     """An edit or delete follows the message to every relayed copy (not where it was typed)."""
+    kind = DeliveryKind.RELAY_DELETE if deleted else DeliveryKind.RELAY_EDIT
     copies = await copies_of(session, message.id)
-    targets = [(thread, {"copy_id": copy.id}) for copy, thread in copies if not copy.is_origin]
-    await _enqueue(session, kind, targets)
+    targets = [(thread, copy.id) for copy, thread in copies if not copy.is_origin]
+    await deliveries.enqueue(session, deliveries.relays(kind, targets))
 
 
 async def relay_reaction(
     session: AsyncSession, message: Message, *, emoji: str, added: bool, on: MessageCopy | None
 ) -> None:
     """Mirror a reaction onto every copy except the one it was made on."""
-    kind = MirrorKind.RELAY_REACT if added else MirrorKind.RELAY_UNREACT
+    kind = DeliveryKind.RELAY_REACT if added else DeliveryKind.RELAY_UNREACT
     copies = await copies_of(session, message.id)
-    targets = [
-        (thread, {"copy_id": copy.id, "emoji": emoji})
-        for copy, thread in copies
-        if on is None or copy.id != on.id
-    ]
-    await _enqueue(session, kind, targets)
+    targets = [(thread, copy.id) for copy, thread in copies if on is None or copy.id != on.id]
+    await deliveries.enqueue(session, deliveries.relays(kind, targets, emoji=emoji))
 
 
 async def thread_at(session: AsyncSession, channel: str, thread_ts: str) -> TicketThread | None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import ValidationError
 from core.models import (
-    AuditEntry,
     Organization,
     SourceChannel,
     ThreadKind,
@@ -19,13 +17,11 @@ from core.models import (
     TicketInvolvedOrg,
     TicketReporter,
     TicketTag,
-    TicketThread,
     User,
     utcnow,
 )
 from core.models.tickets import Severity, Subtype
-from core.outbox.signal import queue_deliveries
-from core.row_batch import RowBatch, attach_as_loaded, column_values, write
+from core.outbox import deliveries
 from core.rules import permissions, stages
 from core.rules.stages import CLOSED_STAGES, Stage
 from core.rules.validation import (
@@ -37,10 +33,10 @@ from core.rules.validation import (
     parse_subtype,
 )
 from core.services import audit, mirroring
-from core.services.assignment import Landing, landing, mark_assigned
+from core.services.assignment import landing, mark_assigned
+from core.services.events import EventKind
 from core.services.loading import load_ticket
-from core.services.mirroring import MirrorKind
-from core.services.notifications import EventKind, add_event_rows, created_rows, emit
+from core.services.notifications import created_rows, emit, write_event
 
 
 async def create(
@@ -61,9 +57,9 @@ async def create(
 ) -> Ticket:
     """File a ticket for `for_org` (default: the actor's org), routed and auto-assigned.
 
-    Creation is the hottest write, so it is few statements: routing, which also reserves
-    the ids (`landing`), then every row at once (`core.row_batch`). The returned ticket has
-    its owner, orgs, involved orgs and tags loaded, as `load_ticket` gives them.
+    The ticket, its rows, its notifications and a thread per involved org with a ticket
+    channel (SPEC §4) are written through the session; the returned ticket has its owner,
+    orgs, involved orgs and tags loaded, as `load_ticket` gives them.
     """
     requester = for_org or actor.org
     permissions.require_file_for(actor, requester)
@@ -82,98 +78,45 @@ async def create(
     }
     tag_list = clean_tags(tags)
 
-    # Ids for the ticket and a thread per involved org with a channel. Which orgs those are
-    # is known only after routing, so one is drawn for each org a new ticket can involve (the
-    # requester and the org it lands in); a spare one goes unused, as a rolled-back insert's.
-    routed = await landing(session, requester, reserve={Ticket: 1, TicketThread: 2})
+    routed = await landing(session, requester)
     now = utcnow()
-    ticket = _new_ticket(routed.ids[Ticket][0], fields, actor, requester, routed, tag_list, now)
-    batch = _creation_rows(session, ticket, actor, routed, now)
-    assigned = routed.assignment_changes(now)
-    for instance, values in assigned:
-        batch.update(type(instance), [{"id": instance.id, **values}])
-    await write(session, batch)
-    attach_as_loaded(session, [ticket, *ticket.involved, *ticket.tag_rows])
-    for instance, values in assigned:  # written past the ORM: show them as loaded
-        for key, value in values.items():
-            set_committed_value(instance, key, value)
-    return ticket
-
-
-def _new_ticket(
-    ticket_id: int,
-    fields: dict[str, Any],
-    actor: User,
-    requester: Organization,
-    routed: Landing,
-    tags: list[str],
-    now: datetime,
-) -> Ticket:
-    """The new ticket (not yet in the session) with every column set, and the relationships
-    that `load_ticket` loads set as if loaded (no ORM events: nothing to cascade or flush)."""
-    assigned, owner = routed.org, routed.owner
     ticket = Ticket(
-        id=ticket_id,
         **fields,
         stage=stages.INITIAL_STAGE,
-        owner_id=owner.id if owner else None,
-        requester_org_id=requester.id,
-        assigned_org_id=assigned.id,
-        escalated_from_org_id=None,
-        created_by_id=actor.id,
-        modified_by_id=actor.id,
+        owner=routed.owner,
+        requester_org=requester,
+        assigned_org=routed.org,
+        escalated_from_org=None,
+        created_by=actor,
+        modified_by=actor,
         needs_response=False,
         closed_at=None,
         created_at=now,
         modified_at=now,
+        involved=[
+            TicketInvolvedOrg(org_id=org.id, added_at=now)
+            for org in dict.fromkeys((requester, routed.org))
+        ],
+        tag_rows=[TicketTag(tag=tag) for tag in tag_list],
     )
-    involved = [
-        TicketInvolvedOrg(ticket_id=ticket_id, org_id=org.id, added_at=now)
-        for org in dict.fromkeys((requester, assigned))
-    ]
-    loaded = {
-        "owner": owner,
-        "requester_org": requester,
-        "assigned_org": assigned,
-        "escalated_from_org": None,
-        "created_by": actor,
-        "modified_by": actor,
-        "involved": involved,
-        "tag_rows": [TicketTag(ticket_id=ticket_id, tag=tag) for tag in tags],
-    }
-    for key, value in loaded.items():
-        set_committed_value(ticket, key, value)
-    return ticket
-
-
-def _creation_rows(
-    session: AsyncSession, ticket: Ticket, actor: User, routed: Landing, now: datetime
-) -> RowBatch:
-    """Every row a new ticket writes but its assignment's: itself, its orgs, tags and
-    reporter, the audit entry, the notifications (SPEC §3) and a thread per org with a
-    ticket channel (SPEC §4), with the outbox rows that deliver them."""
-    batch = RowBatch()
-    batch.insert(Ticket, [column_values(ticket)])
-    batch.insert(TicketInvolvedOrg, [column_values(row) for row in ticket.involved])
-    batch.insert(TicketTag, [column_values(row) for row in ticket.tag_rows])
-    batch.insert(TicketReporter, [{"ticket_id": ticket.id, "user_id": actor.id}])
-    created = audit.entry_row(
-        ticket_id=ticket.id, actor=actor, action="created", new=ticket.title, now=now
-    )
-    batch.insert(AuditEntry, [created])
-    activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
-    add_event_rows(session, batch, created_rows(ticket, actor, activity, routed.members))
-
-    orgs = [ticket.requester_org, ticket.assigned_org]
-    with_channel = [org for org in dict.fromkeys(orgs) if mirroring.has_channel(org)]
+    session.add(ticket)
+    await session.flush()  # the ticket's id, which every other row names
+    session.add(TicketReporter(ticket_id=ticket.id, user_id=actor.id))
+    audit.record(session, ticket=ticket, actor=actor, action="created", new=ticket.title, now=now)
+    if routed.owner is not None:
+        mark_assigned(routed.owner, now)
     threads = [
-        mirroring.new_thread(ticket.id, org, ThreadKind.TICKET, thread_id=thread_id)
-        for org, thread_id in zip(with_channel, routed.ids[TicketThread], strict=False)
+        mirroring.new_thread(ticket.id, org, ThreadKind.TICKET)
+        for org in dict.fromkeys((requester, routed.org))
+        if mirroring.has_channel(org)
     ]
-    batch.insert(TicketThread, [column_values(thread) for thread in threads])
-    opens = mirroring.outbox_rows(MirrorKind.THREAD_OPEN, ((t, {"summary": None}) for t in threads))
-    queue_deliveries(session, batch, opens)
-    return batch
+    session.add_all(threads)
+    await session.flush()  # the threads' ids, which their deliveries name
+    activity = f"{actor.name} ({actor.org.name}) opened {ticket.display_id}: {ticket.title}"
+    event = created_rows(ticket, actor, activity, routed.members)
+    event.deliveries += deliveries.thread_opens(threads, summary=None)
+    await write_event(session, event)
+    return ticket
 
 
 async def assign(

@@ -18,6 +18,7 @@ from bot.delivery.slack_access import SlackAccess
 from bot.delivery.worker import DeliveryWorker
 from core.config import Settings
 from core.models import OutboxMessage, OutboxStatus
+from core.outbox.deliveries import channel_lane
 from tests.fakeslack import FakeSlack
 
 FAST = {
@@ -92,7 +93,7 @@ def channel_rows(
                 "event_id": f"ev{i}",
                 "slack_team": team,
                 "slack_channel": channel,
-                "bucket": f"{team}:{channel}",
+                "lane": channel_lane(team, channel),
                 "payload": {
                     "event": "ticket.created",
                     "display_id": f"TKT-{i}",

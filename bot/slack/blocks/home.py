@@ -26,7 +26,7 @@ from bot.slack.blocks.text import md, one_line, payload_str, plain, slack_date
 from bot.slack.ids import Action
 from core.models import Notification, Ticket
 from core.models.tickets import DISPLAY_ID_PREFIX
-from core.services.notifications import EventKind
+from core.services.events import EventKind
 
 NOTIFICATIONS_MAX = 20
 QUEUE_MAX = 20
