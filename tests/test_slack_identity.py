@@ -14,8 +14,9 @@ import time
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.models import OrgEmailDomain, TicketSubscriber, User
+from core.models import Message, OrgEmailDomain, TicketSubscriber, User
 from core.services import tickets
+from tests.support.mirror_helpers import mirrored
 from tests.support.slack_env import HOME_TEAM, SlackEnv
 
 CARL, NEWBIE = "U0CARL", "U0NEWBIE"
@@ -84,3 +85,27 @@ async def _seconds_until_subscribed(env: SlackEnv, started: float, *, within: fl
         if await _subscriptions(env) or elapsed > within:
             return elapsed
         await asyncio.sleep(0.01)
+
+
+async def test_a_newcomer_writing_in_a_ticket_thread_is_joined_and_recorded_once(
+    slack_env: SlackEnv,
+) -> None:
+    """The thread event's work runs twice: once to find the sender unknown (rolled back,
+    its receipt too), then, after users.info, again to join them and record the message."""
+    env, fake = slack_env, slack_env.slack
+    await _newcomer_of_contoso(env)
+    fake.channels[CONTOSO_CHANNEL].members.add(NEWBIE)
+    async with mirrored(env) as m:
+        ticket = await env.world.act("carl", tickets.create, title="Printer on fire")
+        thread_ts = await m.thread(ticket.id, "contoso")
+        await m.say(NEWBIE, CONTOSO_CHANNEL, thread_ts, "I see smoke too")
+
+        async def recorded() -> list[tuple[str, str]]:
+            async with env.sessions() as session:
+                rows = await session.execute(
+                    select(Message.body, User.email).join(User, Message.author_id == User.id)
+                )
+                return [(body, email) for body, email in rows]
+
+        assert await m.until(recorded) == [("I see smoke too", "newbie@contoso-corp.example")]
+    assert len(fake.calls("users.info")) == 1

@@ -151,6 +151,37 @@ async def test_add_to_ticket_posts_the_message(slack_env):
     assert f"<@{CARL}>" in body
 
 
+async def test_forms_whose_saved_details_are_damaged_are_refused_and_change_nothing(slack_env):
+    ticket = await slack_env.world.act("carl", tickets.create, title="VPN")
+    create = await _open_create_modal(slack_env, CARL, "new Printer on fire")
+    damaged = {**create, "private_metadata": '{"source": "not a message"}'}
+    response = await _submit(slack_env, CARL, damaged, title="Printer on fire", severity="low")
+    assert "Close it and open it again" in response.json()["errors"]["title"]
+
+    message = slack_env.slack.add_message("C0CONTIX", CARL, "Also fails on wifi")
+    payload = payloads.message_shortcut(
+        slack_env.slack,
+        team="T0NORTH",
+        user=CARL,
+        channel="C0CONTIX",
+        message=message,
+        callback_id=Shortcut.ADD_TO_TICKET,
+    )
+    await slack_env.sender.interactivity(payload)
+    [add] = await slack_env.eventually(
+        lambda: [
+            v for v in slack_env.slack.open_views(CARL) if v["callback_id"] == "ticket_add_message"
+        ]
+    )
+    damaged = {**add, "private_metadata": "not json"}
+    response = await _submit(slack_env, CARL, damaged, ticket=str(ticket.id))
+    assert "Close it and open it again" in response.json()["errors"][Block.TICKET.value]
+
+    assert [t.title for t in await _tickets(slack_env)] == ["VPN"]
+    async with slack_env.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 0
+
+
 async def test_global_shortcut_opens_create_modal(slack_env):
     payload = payloads.global_shortcut(slack_env.slack, team="T0PLAT", user=ANA)
     await slack_env.sender.interactivity(payload)
