@@ -130,19 +130,27 @@ async def test_create_ticket_from_message_prefills_and_links(slack_env):
     }
 
 
-async def test_add_to_ticket_posts_the_message(slack_env):
-    ticket = await slack_env.world.act("carl", tickets.create, title="VPN")
-    message = slack_env.slack.add_message("C0CONTIX", CARL, "Also fails on wifi")
+async def _open_add_modal(env, user, text):
+    """`user` posts `text` in Contoso's channel and picks "Add to ticket" on it."""
+    message = env.slack.add_message("C0CONTIX", user, text)
     payload = payloads.message_shortcut(
-        slack_env.slack,
-        team="T0NORTH",
-        user=CARL,
+        env.slack,
+        team=env.team_of(user),
+        user=user,
         channel="C0CONTIX",
         message=message,
         callback_id=Shortcut.ADD_TO_TICKET,
     )
-    await slack_env.sender.interactivity(payload)
-    view = (await slack_env.eventually(lambda: slack_env.slack.open_views(CARL)))[-1]
+    await env.sender.interactivity(payload)
+    views = await env.eventually(
+        lambda: [v for v in env.slack.open_views(user) if v["callback_id"] == "ticket_add_message"]
+    )
+    return views[-1]
+
+
+async def test_add_to_ticket_posts_the_message(slack_env):
+    ticket = await slack_env.world.act("carl", tickets.create, title="VPN")
+    view = await _open_add_modal(slack_env, CARL, "Also fails on wifi")
     assert ticket.display_id in json.dumps(view)
     await _submit(slack_env, CARL, view, ticket=str(ticket.id))
     async with slack_env.sessions() as s:
@@ -158,21 +166,7 @@ async def test_forms_whose_saved_details_are_damaged_are_refused_and_change_noth
     response = await _submit(slack_env, CARL, damaged, title="Printer on fire", severity="low")
     assert "Close it and open it again" in response.json()["errors"]["title"]
 
-    message = slack_env.slack.add_message("C0CONTIX", CARL, "Also fails on wifi")
-    payload = payloads.message_shortcut(
-        slack_env.slack,
-        team="T0NORTH",
-        user=CARL,
-        channel="C0CONTIX",
-        message=message,
-        callback_id=Shortcut.ADD_TO_TICKET,
-    )
-    await slack_env.sender.interactivity(payload)
-    [add] = await slack_env.eventually(
-        lambda: [
-            v for v in slack_env.slack.open_views(CARL) if v["callback_id"] == "ticket_add_message"
-        ]
-    )
+    add = await _open_add_modal(slack_env, CARL, "Also fails on wifi")
     damaged = {**add, "private_metadata": "not json"}
     response = await _submit(slack_env, CARL, damaged, ticket=str(ticket.id))
     assert "Close it and open it again" in response.json()["errors"][Block.TICKET.value]
