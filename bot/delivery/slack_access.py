@@ -24,7 +24,6 @@ from bot.slack.install_mode import SlackMode, installation_store, slack_mode
 from core.config import Settings
 from core.models import utcnow
 from core.outbox import queue as delivery_queue
-from core.outbox.deliveries import method_lane
 
 CLIENT_TIMEOUT_S = 10
 INSTALL_CACHE_S = 30.0
@@ -119,7 +118,7 @@ class SlackCall:
                 await asyncio.sleep(max((self._lane_opens_at - utcnow()).total_seconds(), 0.0))
         else:
             async with self._sessions.begin() as session:
-                until = await delivery_queue.lane_open_at(session, method_lane(self.team, method))
+                until = await delivery_queue.method_open_at(session, team=self.team, method=method)
             if until is not None and until > utcnow():
                 raise Deferred(reason=f"{method} paused by Slack rate limit", until=until)
         try:

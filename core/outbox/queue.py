@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import DeliveryPacing, OutboxMessage, OutboxStatus, ProcessedEvent, utcnow
+from core.outbox.deliveries import method_lane
 
 RECEIPT_RETENTION = timedelta(days=1)
 
@@ -19,6 +20,11 @@ async def lane_open_at(session: AsyncSession, lane: str) -> datetime | None:
     return await session.scalar(
         select(DeliveryPacing.not_before).where(DeliveryPacing.lane == lane)
     )
+
+
+async def method_open_at(session: AsyncSession, *, team: str, method: str) -> datetime | None:
+    """Until when Slack paused `method` for the workspace, if it ever did."""
+    return await lane_open_at(session, method_lane(team, method))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

@@ -1,14 +1,13 @@
 """Every change the delivery side makes: claims, outcomes, lane openings, and what a
 delivered row leaves behind. The worker and its senders call these; they write no SQL.
 
-Workers call `claim` in a short transaction of their own and commit before talking to
-Slack, so no row lock is held during a Web API call. A claimed row is leased: if its worker
-dies, the lease runs out and the row is due again (at-least-once delivery).
+Workers `claim` in a short transaction and commit before talking to Slack, so no row lock
+is held during a Web API call. A claimed row is leased: if its worker dies, the lease runs
+out and the row is due again (at-least-once delivery).
 
 Pacing is shared through `delivery_pacing`: a claimed row blocks its lane for the lease;
-when the call ends its outcome says when the lane opens again (about the per-channel
-interval after the post, or after Slack's `Retry-After`). A claim may look a little ahead
-and take rows whose lane opens soon; it says when each may go.
+its outcome says when the lane opens again (about the per-channel interval after the post,
+or after Slack's `Retry-After`). A claim may take rows whose lane opens soon (`ahead`).
 """
 
 from __future__ import annotations
@@ -46,7 +45,6 @@ from core.models import (
 from core.outbox.deliveries import DeliveryKind, method_lane
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-COALESCED = "coalesced"
 
 
 def _due(now: datetime, soon: datetime) -> ColumnElement[bool]:
@@ -228,7 +226,7 @@ async def record(session: AsyncSession, *, owner: str, outcomes: Sequence[Outcom
 
 
 def _count(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+    return int(getattr(result, "rowcount", 0) or 0)  # rows an UPDATE matched
 
 
 async def coalesce_pending(session: AsyncSession, delivered: OutboxMessage) -> None:
@@ -248,7 +246,7 @@ async def coalesce_pending(session: AsyncSession, delivered: OutboxMessage) -> N
     await session.execute(
         update(OutboxMessage)
         .where(*covered)
-        .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error=COALESCED)
+        .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="coalesced")
     )
 
 
