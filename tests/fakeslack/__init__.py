@@ -9,8 +9,9 @@ scopes granted in `manifest.yml` and the Block Kit limits of CONTRACT.md §5.
 """
 
 from .records import Channel, Team, UploadedFile, User
-from .server import Call, FakeSlack
+from .server import FakeSlack
 from .signing import AppResponse, SlackRequestSender
+from .wire import Call
 
 __all__ = [
     "AppResponse",

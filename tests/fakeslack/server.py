@@ -18,11 +18,8 @@ Other routes: `/upload/v1/<file>` (upload v2 bytes), `/hooks/<id>` (response_url
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -39,35 +36,7 @@ from .hooks import ResponseUrls
 from .records import Team
 from .socketmode import SocketModeEndpoint
 from .state import SlackState
-
-
-@dataclass(frozen=True)
-class Call:
-    """One recorded Web API call and the answer it got."""
-
-    time: float
-    method: str
-    args: dict[str, Any]
-    token: str | None
-    team: str | None
-    status: int
-    response: dict[str, Any]
-    json_body: bool
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.response.get("ok"))
-
-    @property
-    def error(self) -> str | None:
-        return self.response.get("error")
-
-
-@dataclass
-class _Request:
-    args: dict[str, Any]
-    token: str | None
-    json_body: bool
+from .wire import Call, read_request
 
 
 class FakeSlack(SlackState):
@@ -213,7 +182,7 @@ class FakeSlack(SlackState):
     async def _api(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]
         spec = catalog.method(name)
-        parsed = await _read_request(request, spec)
+        parsed = await read_request(request, spec)
         team = self.tokens.get(parsed.token or "")
         headers: dict[str, str] = {}
         try:
@@ -318,24 +287,3 @@ class FakeSlack(SlackState):
             body = None
         status, answer = self.response_urls.receive(request.match_info["hook_id"], body)
         return web.json_response(answer, status=status)
-
-
-async def _read_request(request: web.Request, spec: MethodSpec | None) -> _Request:
-    """Arguments and token as Slack reads them: query, form or (where supported) JSON."""
-    args: dict[str, Any] = dict(request.query)
-    auth = request.headers.get("Authorization", "")
-    token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
-    if auth.startswith("Basic "):
-        client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-        args.update(client_id=client_id, client_secret=secret)
-    json_body = request.content_type == "application/json"
-    if request.method == "POST" and request.can_read_body:
-        if json_body:
-            payload = json.loads(await request.text() or "{}")
-            if spec is not None and spec.json_input and isinstance(payload, dict):
-                args.update({k: v for k, v in payload.items() if k != "token"})
-        else:
-            form = await request.post()
-            args.update({k: v for k, v in form.items() if isinstance(v, str)})
-    form_token = args.pop("token", None)
-    return _Request(args, token or form_token, json_body)

@@ -1,9 +1,7 @@
-"""The fake's world: setup (`add_*`), lookups for handlers, and queries for assertions.
+"""The fake's world: setup (`add_*`) and lookups for handlers.
 
 Tests arrange Slack with the `add_*` methods, let the app run, then assert on what a user
-would see: `messages(channel)`, `dm_messages(user)`, `ephemerals(channel, user)`,
-`home_view(user)`, `open_views(user)`, `reactions(channel, ts)`, `uploaded_files()`.
-Queries return copies, so a test cannot change the fake's state by accident.
+would see through the queries of `inspection.StateInspection`, which this class extends.
 """
 
 from __future__ import annotations
@@ -16,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import MANIFEST_PATH, load_manifest
+from .inspection import StateInspection
 from .records import Channel, Clock, OAuthCode, Team, Trigger, UploadedFile, User, View
 
 TRIGGER_TTL_SECONDS = 3.0
 
 
-class SlackState:
+class SlackState(StateInspection):
     """Workspaces, users, conversations, messages, views, files and OAuth codes."""
 
     def __init__(self, manifest_path: Path | None = MANIFEST_PATH, clock: Clock | None = None):
@@ -270,61 +269,3 @@ class SlackState:
             self.channels[channel.id] = channel
             self.dm_ids[key] = channel.id
         return self.channels[self.dm_ids[key]]
-
-    # -- queries for assertions ---------------------------------------------------------------
-    def messages(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
-        """Channel-level messages (no replies unless broadcast), or a thread's replies only."""
-        stored = self.channels[channel].messages
-        if thread_ts is None:
-            selected = [
-                m
-                for m in stored
-                if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
-            ]
-        else:
-            selected = [
-                m for m in stored if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
-            ]
-        return copy.deepcopy(selected)
-
-    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
-        """One stored message by ts (parent or reply), or None if absent or deleted."""
-        found = self.find_message(self.channels[channel], ts)
-        return copy.deepcopy(found)
-
-    def ephemerals(self, channel: str, user: str) -> list[dict[str, Any]]:
-        """Ephemeral messages shown to `user` in `channel` (chat.postEphemeral, response_url)."""
-        return copy.deepcopy(self.channels[channel].ephemerals.get(user, []))
-
-    def dm_channel(self, user: str, team: str | None = None) -> str | None:
-        """The DM channel id the fake gave for `user` (team defaults to the user's own)."""
-        return self.dm_ids.get((team or self.users[user].team_id, user))
-
-    def dm_messages(self, user: str) -> list[dict[str, Any]]:
-        """Every message any bot sent `user` by DM, oldest first."""
-        found = [
-            m
-            for (_, dm_user), channel_id in self.dm_ids.items()
-            if dm_user == user
-            for m in self.channels[channel_id].messages
-        ]
-        return copy.deepcopy(sorted(found, key=lambda m: m["ts"]))
-
-    def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:
-        """Reactions on a message: emoji name -> users, as reactions.get would show them."""
-        message = self.find_message(self.channels[channel], ts) or {}
-        return {r["name"]: list(r["users"]) for r in message.get("reactions", [])}
-
-    def home_view(self, user: str) -> dict[str, Any] | None:
-        """The Home tab view last published for `user`."""
-        view_id = self.home_views.get(user)
-        return copy.deepcopy(self.views[view_id].as_api()) if view_id else None
-
-    def open_views(self, user: str) -> list[dict[str, Any]]:
-        """The modal stack `user` sees, bottom first (at most 3)."""
-        return [copy.deepcopy(self.views[v].as_api()) for v in self.view_stacks.get(user, [])]
-
-    def uploaded_files(self, channel: str | None = None) -> list[UploadedFile]:
-        """Completed uploads, optionally only those shared to `channel`."""
-        done = [f for f in self.files.values() if f.completed]
-        return [f for f in done if channel is None or any(c == channel for c, _ in f.shares)]
