@@ -48,10 +48,13 @@ def channel_lane(team: str | None, channel: str | None) -> str:
     return f"{team}:{channel}"
 
 
+def _surface(kind: DeliveryKind) -> str:
+    return "home" if kind == DeliveryKind.HOME_REFRESH else "dm"
+
+
 def user_lane(team: str | None, kind: DeliveryKind, slack_user: str | None) -> str:
     """A user's DMs, or their App Home: each paced on its own."""
-    surface = "home" if kind == DeliveryKind.HOME_REFRESH else "dm"
-    return f"{team}:{surface}:{slack_user}"
+    return f"{team}:{_surface(kind)}:{slack_user}"
 
 
 def method_lane(team: str, method: str) -> str:
@@ -119,10 +122,9 @@ def _to_user(
     due: datetime,
     now: datetime,
 ) -> Delivery:
-    surface = "home" if kind == DeliveryKind.HOME_REFRESH else "dm"
     return Delivery(
         kind=kind,
-        dedupe_key=f"{event_id}:{surface}:{user.id}",
+        dedupe_key=f"{event_id}:{_surface(kind)}:{user.id}",
         event_id=event_id,
         ticket_id=ticket_id,
         org_id=user.org_id,
