@@ -21,6 +21,7 @@ from core.db import create_engine, create_sessionmaker
 from core.models import Base
 from migrations.slack_tables import slack_store_metadata
 from tests.fakeslack import FakeSlack
+from tests.support.api_helpers import Api, api_client
 from tests.support.slack_env import SlackEnv, start_env
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -151,3 +152,12 @@ async def slack_env(
     env = await start_env(fake_slack, engine, sessions)
     yield env
     await env.close()
+
+
+@pytest.fixture
+async def api(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Api]:
+    """A client of the REST API over the shared test world, one token per person."""
+    async with api_client(engine, sessions) as client:
+        yield client

@@ -90,3 +90,8 @@ async def api_client(
     world = await build_world(sessions, notify=notify)
     async with TestClient(TestServer(create_web_app(engine, sessions=sessions))) as client:
         yield Api(client, world)
+
+
+def example_path(path: str, ticket_id: str) -> str:
+    """An endpoint's path template with a ticket id in it."""
+    return path.replace("{ticket_id}", ticket_id)
