@@ -85,6 +85,9 @@ class Delivery:
 
 
 _COLUMNS = tuple(f.name for f in fields(Delivery))
+# ORM bulk INSERT. `render_nulls`: rows that leave different columns NULL (a DM has no
+# channel, a channel post no user) still go in one executemany, not one per NULL pattern.
+_INSERT = insert(OutboxMessage).execution_options(render_nulls=True)
 
 
 def channel_post(
@@ -197,5 +200,5 @@ async def enqueue(session: AsyncSession, deliveries: Sequence[Delivery]) -> None
     """Write the deliveries with the caller's change, and wake the workers at its commit."""
     if not deliveries:
         return
-    await session.execute(insert(OutboxMessage), [delivery.row() for delivery in deliveries])
+    await session.execute(_INSERT, [delivery.row() for delivery in deliveries])
     await signal.wake_workers_at_commit(session)
