@@ -16,8 +16,8 @@ batch is acked, and after each batch the bench waits for every follow-up before 
 batches never overlap. Batches alternate Threadline / bare (ABAB) after a warm-up. Printed per
 app: p50/p99 ack ms and their ratio (target <= 1.2x); the time until the follow-up arrived (what
 the user waits for); the process CPU per request, follow-up included; the gen-2 GC pauses during
-its batches (one stalls every ack in flight), with Python's default GC settings as `serve`
-runs. Asserts nothing:
+its batches (one stalls every ack in flight). The heap is settled as `serve` does once started
+(`bot.heap.settle_heap`). Asserts nothing:
 
     .venv/bin/python -m bench.ack_bench [--db sqlite|postgresql|both] [--requests 500]
         [--concurrency 50] [--tickets 2000] [--pg-url URL]
@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.measure import DEFAULT_PG_URL, pct, scratch_database
 from bench.seeding import PLATFORM_ID
 from bench.seeding import World as SeedWorld
+from bot.heap import settle_heap
 from bot.http_app import create_web_app
 from bot.slack.app import web_client
 from core.models import Base
@@ -64,6 +65,7 @@ from tests.support.world import ORGS, USERS
 
 SCRATCH_DB = "threadline_ack_bench"
 WARMUP_BATCHES = 2  # per command and app, untimed
+DEFAULT_GC_THRESHOLDS = gc.get_threshold()  # restored after each database
 FOLLOW_UP_TIMEOUT_S = 60.0
 COMMANDS = {"/ticket list": "list", "/ticket new": "new Printer on fire"}
 ACTORS = [slack_user for *_, slack_user in USERS if slack_user]
@@ -243,10 +245,13 @@ async def bench_database(url: str, args: argparse.Namespace) -> None:
         bare_runner, bare = await serve_bare(env, engine)
         try:
             await seed_tickets(env, engine, args.tickets)
+            settle_heap()  # as `serve` does once started
             t0 = time.perf_counter()
             results = await Bench(env, bare, args).run()
             print_results(engine.dialect.name, results, time.perf_counter() - t0)
         finally:
+            gc.unfreeze()
+            gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
             await bare.close()
             await bare_runner.cleanup()
 

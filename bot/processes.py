@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.slack_access import access_from_settings
 from bot.delivery.worker import DeliveryWorker
+from bot.heap import settle_heap
 from bot.http_app import create_web_app
 from bot.slack.app import SlackMode, create_runtime
 from bot.slack.install_mode import missing_settings_hint
@@ -80,6 +81,7 @@ async def serve(engine: AsyncEngine, settings: Settings, args: argparse.Namespac
             )
             await socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack over Socket Mode")
+        settle_heap()
         worker = None if args.no_worker else build_worker(settings, engine)
         if worker is not None:
             worker_task = asyncio.create_task(worker.run(stop))
@@ -102,5 +104,6 @@ async def run_worker(engine: AsyncEngine, settings: Settings) -> int:
     if worker is None:
         log.error("nothing to deliver to: %s", missing_settings_hint(settings))
         return 2
+    settle_heap()
     await worker.run(stop_on_signals())
     return 0
