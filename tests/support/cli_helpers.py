@@ -30,30 +30,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.db import create_engine
+from tests.support.directory_text import SPEC_EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TIMEOUT_S = 60
 SERVE_START_TIMEOUT_S = 30
 
-SPEC_DIRECTORY = """\
-orgs:
-  - slug: revampd
-    name: Revampd Support
-    kind: platform
-    email_domains: [revampd.example]
-    slack: {team: T0PLAT, ticket_channel: C0PLATTIX, escalations_channel: C0ESC, notify: channel}
-  - slug: northwind
-    name: Northwind IT (partner)
-    kind: partner
-    slack: {team: T0NORTH, ticket_channel: C0NWTIX, notify: both}
-  - slug: contoso
-    name: Contoso
-    kind: sub_org
-    parent: northwind
-    slack: {team: T0NORTH, ticket_channel: C0CONTIX, notify: dm}
-users:
-  - {email: ana@revampd.example, name: Ana, org: revampd, roles: [support_rep], slack: {team: T0PLAT, user: U0ANA}}
-"""  # noqa: E501  (SPEC §5's example, byte for byte)
+SPEC_DIRECTORY = SPEC_EXAMPLE  # SPEC §5's example, byte for byte
 
 _SCRUBBED_PREFIXES = ("SLACK_", "THREADLINE_", "DATABASE_URL")
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
