@@ -20,7 +20,7 @@ from bot.slack.deps import BotDeps
 from bot.slack.identity import SlackIdentity
 from bot.slack.listeners.common import Sender, in_transaction_as
 from bot.slack.refusals import refusal_for
-from core.outbox import queue as delivery_queue
+from core.outbox import status as delivery_status
 from core.services import conversation, lookups, mirroring, receipts
 from core.services.attachments import SharedFile
 
@@ -238,6 +238,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         if event.get("user") != context.get("bot_user_id"):
             return
         async with deps.sessions.begin() as session:
-            count = await delivery_queue.requeue_dead_for_channel(session, channel=event["channel"])
+            count = await delivery_status.requeue_dead_for_channel(
+                session, channel=event["channel"]
+            )
         if count:
             log.info("requeued %d deliveries for a channel the bot just joined", count)
