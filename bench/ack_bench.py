@@ -31,11 +31,9 @@ import asyncio
 import gc
 import logging
 import random
-import tempfile
 import time
 from dataclasses import dataclass, field
 from itertools import accumulate
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -44,7 +42,7 @@ from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.measure import DEFAULT_PG_URL, pct, scratch_database
+from bench.measure import DEFAULT_PG_URL, each_database, pct
 from bench.seeding import PLATFORM_ID
 from bench.seeding import World as SeedWorld
 from bot.heap import settle_heap
@@ -259,12 +257,8 @@ async def bench_database(url: str, args: argparse.Namespace) -> None:
 async def run(args: argparse.Namespace) -> None:
     print(f"{args.tickets} tickets, {args.requests} requests per figure in batches of "
           f"{args.concurrency} concurrent, {WARMUP_BATCHES} warm-up batches each")  # fmt: skip
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="threadline-ack-bench-") as tmp:
-            await bench_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    if args.db in ("postgresql", "both"):
-        async with scratch_database(args.pg_url, SCRATCH_DB) as url:
-            await bench_database(url, args)
+    async for url in each_database(args.db, args.pg_url, SCRATCH_DB):
+        await bench_database(url, args)
 
 
 def parse_args() -> argparse.Namespace:

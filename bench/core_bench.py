@@ -17,17 +17,15 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bench.measure import DEFAULT_PG_URL, SqlRecorder, pct, scratch_database
+from bench.measure import DEFAULT_PG_URL, SqlRecorder, each_database, pct
 from bench.seeding import PLATFORM_ID, PROBLEMS, SUBJECTS, TAGS, World, seed
 from bot.heap import settle_heap
 from core import schema
@@ -185,12 +183,8 @@ async def bench_database(url: str, args: argparse.Namespace) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     print(f"{args.tickets} tickets over {args.orgs} orgs, {args.samples} samples per figure")
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="threadline-bench-") as tmp:
-            await bench_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    if args.db in ("postgresql", "both"):
-        async with scratch_database(args.pg_url, SCRATCH_DB) as url:
-            await bench_database(url, args)
+    async for url in each_database(args.db, args.pg_url, SCRATCH_DB):
+        await bench_database(url, args)
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,11 +1,13 @@
-"""What the benchmarks share: the scratch PostgreSQL URL, percentiles, a statement recorder."""
+"""What the benchmarks share: the databases `--db` picks, percentiles, a statement recorder."""
 
 import contextlib
 import re
 import statistics
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url, text
@@ -75,3 +77,14 @@ async def scratch_database(pg_url: str, name: str) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(drop)
         await admin.dispose()
+
+
+async def each_database(db: str, pg_url: str, scratch: str) -> AsyncIterator[str]:
+    """The URL of each database `--db` asks for, one at a time: a SQLite file in a temporary
+    folder, then the scratch database `scratch` on `pg_url`'s server (both gone after)."""
+    if db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="threadline-bench-") as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+    if db in ("postgresql", "both"):
+        async with scratch_database(pg_url, scratch) as url:
+            yield url

@@ -31,18 +31,16 @@ import json
 import logging
 import random
 import re
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bench.measure import DEFAULT_PG_URL, pct, scratch_database
+from bench.measure import DEFAULT_PG_URL, each_database, pct
 from bot.delivery.worker import DeliveryWorker
 from bot.processes import build_worker
 from core.config import Settings
@@ -276,12 +274,8 @@ async def bench_database(url: str, args: argparse.Namespace) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="threadline-mirror-bench-") as tmp:
-            await bench_database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    if args.db in ("postgresql", "both"):
-        async with scratch_database(args.pg_url, SCRATCH_DB) as url:
-            await bench_database(url, args)
+    async for url in each_database(args.db, args.pg_url, SCRATCH_DB):
+        await bench_database(url, args)
 
 
 def parse_args() -> argparse.Namespace:
