@@ -14,10 +14,10 @@ from bot.slack.blocks import ticket_card, ticket_details, ticket_list
 from bot.slack.blocks.card_actions import actions_for_user
 from core.errors import NotFound
 from core.models import Ticket, User
+from core.models.tickets import DISPLAY_ID_PREFIX
 from core.rules.filters import LIST_SCOPES
 from core.services import conversation, escalation, lookups, queries, relations, tickets
 from core.services.filters import resolve_filter
-from core.services.loading import load_ticket
 
 Message = dict[str, Any]
 LIST_SIZE = 25
@@ -158,16 +158,16 @@ async def _note(session: AsyncSession, actor: User, command: cmd.Note) -> Messag
     message = await conversation.post_message(
         session, actor=actor, ticket=command.ticket, body=command.text, internal=True
     )
-    ticket = await load_ticket(session, actor=actor, ticket=message.ticket_id)
     return {
-        "text": f":lock: Internal note added to {ticket.display_id}, visible to "
-        f"{actor.org.name} only."
+        "text": f":lock: Internal note added to {DISPLAY_ID_PREFIX}{message.ticket_id}, "
+        f"visible to {actor.org.name} only."
     }
 
 
 async def _link(session: AsyncSession, actor: User, command: cmd.Link) -> Message:
     await relations.link(session, actor=actor, ticket=command.ticket, other=command.other)
-    return {"text": f"Linked TKT-{command.ticket} and TKT-{command.other} (related)."}
+    ticket, other = (f"{DISPLAY_ID_PREFIX}{n}" for n in (command.ticket, command.other))
+    return {"text": f"Linked {ticket} and {other} (related)."}
 
 
 async def _tag(session: AsyncSession, actor: User, command: cmd.Tag) -> Message:
